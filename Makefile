@@ -1,0 +1,56 @@
+# Everything a person or CI types. `make run` and `make test` need only Python 3.11+ on the PATH.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format schema migrate admin clean
+
+help:
+	@echo "make run     install, migrate and serve the API on http://$(HOST):$(PORT)"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff (lint and format check)"
+	@echo "make schema  regenerate the committed OpenAPI schema (openapi.yaml)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Installs exactly what uv.lock pins (no resolution, no surprises).
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: export DEBUG ?= true
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py create_admin
+	@echo
+	@echo "API:      http://$(HOST):$(PORT)/api/v1/   docs: http://$(HOST):$(PORT)/docs/"
+	@echo "Log in:   POST http://$(HOST):$(PORT)/api/v1/token/ {\"username\": \"admin\", \"password\": \"<the password above>\"}"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: install
+	DEBUG=false SECRET_KEY=schema JWT_SIGNING_KEY=schema $(PY) manage.py spectacular --file openapi.yaml --validate
+
+clean:
+	rm -rf $(TOOLS) $(VENV) var/*.sqlite3

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "catalog_service.accounts"
+    label = "accounts"
+    verbose_name = "Admins"

@@ -1,0 +1,93 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from catalog_service.core.permissions import IsAdminOrReadOnly
+
+from . import services
+from .filters import ProductFilter
+from .selectors import brand_list, product_list
+from .serializers import BrandSerializer, ProductInputSerializer, ProductSerializer
+
+WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": ProductSerializer}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products (anyone)"),
+    retrieve=extend_schema(summary="Read a product (anyone)"),
+    create=extend_schema(summary="Create a product (admins)", **WRITE_SCHEMA),
+    update=extend_schema(summary="Replace a product (admins)", **WRITE_SCHEMA),
+    partial_update=extend_schema(summary="Change a product (admins)", **WRITE_SCHEMA),
+    destroy=extend_schema(summary="Delete a product (admins)"),
+)
+class ProductViewSet(viewsets.ModelViewSet):
+    """Products: everyone reads, admins write. Every write notifies the other admins."""
+
+    permission_classes = [IsAdminOrReadOnly]
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ("name", "sku")
+    ordering_fields = ("name", "price", "created_at")
+    ordering = ("id",)
+
+    def get_queryset(self):
+        return product_list()
+
+    def create(self, request, *args, **kwargs):
+        data = self._validated(ProductInputSerializer(data=request.data))
+        product = services.product_create(actor=request.user, **data)
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        product = self.get_object()
+        partial = kwargs.pop("partial", False)
+        data = self._validated(ProductInputSerializer(product, data=request.data, partial=partial))
+        product = services.product_update(product=product, actor=request.user, data=data)
+        return Response(ProductSerializer(product).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.product_delete(product=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def _validated(serializer) -> dict:
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List brands (anyone)"),
+    retrieve=extend_schema(summary="Read a brand (anyone)"),
+    create=extend_schema(summary="Create a brand (admins)"),
+    update=extend_schema(summary="Rename a brand (admins)"),
+    partial_update=extend_schema(summary="Rename a brand (admins)"),
+    destroy=extend_schema(summary="Delete a brand without products (admins)"),
+)
+class BrandViewSet(viewsets.ModelViewSet):
+    """Brands: everyone reads, admins write. A brand with products cannot be deleted (409)."""
+
+    permission_classes = [IsAdminOrReadOnly]
+    serializer_class = BrandSerializer
+    search_fields = ("name",)
+    ordering_fields = ("name", "created_at")
+    ordering = ("name",)
+
+    def get_queryset(self):
+        return brand_list()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        brand = services.brand_create(**serializer.validated_data)
+        return Response(self.get_serializer(brand).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        brand = services.brand_update(brand=serializer.instance, **serializer.validated_data)
+        return Response(self.get_serializer(brand).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.brand_delete(brand=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from catalog_service.core.models import TimeStampedModel
+
+PRICE_MAX = Decimal("9999999.99")
+
+
+class Brand(TimeStampedModel):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [models.UniqueConstraint(Lower("name"), name="brand_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStampedModel):
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200, db_index=True)
+    price = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(PRICE_MAX)],
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(Lower("sku"), name="product_sku_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="product_price_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=("price", "id"), name="product_price_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"

@@ -1,0 +1,56 @@
+from rest_framework import serializers
+
+from .models import PRICE_MAX, Brand, Product
+
+
+class TrimmedCharField(serializers.CharField):
+    """Surrounding spaces never reach the database (DRF trims by default; this also refuses blanks)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", False)
+        super().__init__(trim_whitespace=True, **kwargs)
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    name = TrimmedCharField(max_length=100)
+
+    class Meta:
+        model = Brand
+        fields = ("id", "name", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+
+
+class BrandSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Brand
+        fields = ("id", "name")
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A product as it is read: the brand shown with its id and name."""
+
+    brand = BrandSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ("id", "sku", "name", "price", "brand", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class ProductInputSerializer(serializers.ModelSerializer):
+    """A product as it is written: the brand given by id, the price as decimal money."""
+
+    sku = TrimmedCharField(max_length=64, help_text="Unique ignoring case; spaces trimmed.")
+    name = TrimmedCharField(max_length=200)
+    price = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        min_value=0,
+        max_value=PRICE_MAX,
+        help_text="Decimal money, at most 2 decimal places, 0 to 9999999.99.",
+    )
+    brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), help_text="Brand id.")
+
+    class Meta:
+        model = Product
+        fields = ("sku", "name", "price", "brand")

@@ -1,0 +1,131 @@
+"""Writes to the catalog. Each is one transaction and emits a domain event for the product."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+
+from catalog_service.core.exceptions import ConflictError
+
+from .models import Brand, Product
+from .signals import product_changed
+
+PRODUCT_FIELDS = ("sku", "name", "price", "brand")
+
+
+class SkuTakenError(ConflictError):
+    default_code = "sku_taken"
+
+    def __init__(self, sku: str):
+        super().__init__(f"A product with SKU {sku!r} already exists.", field="sku")
+
+
+class BrandNameTakenError(ConflictError):
+    default_code = "brand_name_taken"
+
+    def __init__(self, name: str):
+        super().__init__(f"A brand named {name!r} already exists.", field="name")
+
+
+class BrandInUseError(ConflictError):
+    default_code = "brand_in_use"
+
+    def __init__(self, brand: Brand, product_count: int):
+        super().__init__(
+            f"Brand {brand.name!r} still has {product_count} product(s); "
+            "delete or move them before deleting the brand."
+        )
+
+
+def _save(instance, error: ConflictError, **kwargs) -> None:
+    # The pre-checks give a friendly error; the unique index settles races between them.
+    try:
+        with transaction.atomic():
+            instance.save(**kwargs)
+    except IntegrityError as exc:
+        raise error from exc
+
+
+def _ensure_sku_free(sku: str, exclude_pk: int | None = None) -> None:
+    if Product.objects.filter(sku__iexact=sku).exclude(pk=exclude_pk).exists():
+        raise SkuTakenError(sku)
+
+
+def _display(value: Any) -> Any:
+    return value.name if isinstance(value, Brand) else value
+
+
+@transaction.atomic
+def product_create(*, actor, sku: str, name: str, price, brand: Brand) -> Product:
+    _ensure_sku_free(sku)
+    product = Product(sku=sku, name=name, price=price, brand=brand)
+    _save(product, SkuTakenError(sku))
+    changes = {field: (None, _display(getattr(product, field))) for field in PRODUCT_FIELDS}
+    product_changed.send(
+        sender=Product, product=product, actor=actor, action="created", changes=changes
+    )
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor, data: dict) -> Product:
+    """Applies `data` (only the fields to change). A change that changes nothing writes nothing."""
+    changes = {
+        field: (_display(getattr(product, field)), _display(value))
+        for field, value in data.items()
+        if field in PRODUCT_FIELDS and getattr(product, field) != value
+    }
+    if not changes:
+        return product
+    if "sku" in changes:
+        _ensure_sku_free(data["sku"], exclude_pk=product.pk)
+    for field in changes:
+        setattr(product, field, data[field])
+    _save(product, SkuTakenError(product.sku), update_fields=[*changes, "updated_at"])
+    product_changed.send(
+        sender=Product, product=product, actor=actor, action="updated", changes=changes
+    )
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product, actor) -> None:
+    changes = {field: (_display(getattr(product, field)), None) for field in PRODUCT_FIELDS}
+    product_id = product.pk
+    product.delete()
+    product.pk = product_id
+    product_changed.send(
+        sender=Product, product=product, actor=actor, action="deleted", changes=changes
+    )
+
+
+def _ensure_brand_name_free(name: str, exclude_pk: int | None = None) -> None:
+    if Brand.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise BrandNameTakenError(name)
+
+
+@transaction.atomic
+def brand_create(*, name: str) -> Brand:
+    _ensure_brand_name_free(name)
+    brand = Brand(name=name)
+    _save(brand, BrandNameTakenError(name))
+    return brand
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
+    if name is None or name == brand.name:
+        return brand
+    _ensure_brand_name_free(name, exclude_pk=brand.pk)
+    brand.name = name
+    _save(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
+    return brand
+
+
+@transaction.atomic
+def brand_delete(*, brand: Brand) -> None:
+    try:
+        with transaction.atomic():
+            brand.delete()
+    except ProtectedError as exc:
+        raise BrandInUseError(brand, brand.products.count()) from exc

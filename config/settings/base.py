@@ -1,0 +1,197 @@
+"""Settings common to every environment. Everything that varies comes from the environment."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import BASE_DIR, database_config, env_read
+
+DEBUG = env_read("bool", "DEBUG", "API_DEBUG", default=False)
+
+SECRET_KEY = env_read("str", "SECRET_KEY", "API_SECRET_KEY", default="")
+JWT_SIGNING_KEY = env_read("str", "JWT_SIGNING_KEY", default="")
+if not SECRET_KEY or not JWT_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY and JWT_SIGNING_KEY must be set when DEBUG is off "
+            "(generate each with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    # Development only: predictable keys so tokens survive a restart of `make run`.
+    SECRET_KEY = SECRET_KEY or "django-insecure-development-only-secret-key-change-me"
+    JWT_SIGNING_KEY = JWT_SIGNING_KEY or "development-only-jwt-signing-key-change-me"
+
+ALLOWED_HOSTS = env_read(
+    "list", "ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
+)
+CSRF_TRUSTED_ORIGINS = env_read("list", "CSRF_TRUSTED_ORIGINS", "CSFR_TRUSTED_ORIGINS", default=[])
+CORS_ALLOWED_ORIGINS = env_read("list", "CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = env_read("bool", "CORS_ALLOW_CREDENTIALS", default=False)
+# Number of trusted reverse proxies in front of the app; the client IP used for throttling is
+# taken that many hops from the right of X-Forwarded-For, so the header cannot be spoofed.
+NUM_PROXIES = env_read("int", "NUM_PROXIES", default=0)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "catalog_service.core",
+    "catalog_service.accounts",
+    "catalog_service.catalog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "catalog_service.core.middleware.RequestBodyLimitMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_config(BASE_DIR / "var" / "db.sqlite3")}
+# Persistent connections: opening a PostgreSQL connection per request costs more than the query.
+DATABASES["default"]["CONN_MAX_AGE"] = env_read("int", "DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_read("str", "REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "catalog",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without a collectstatic step (make run, tests) serve assets straight from the apps.
+WHITENOISE_USE_FINDERS = env_read("bool", "WHITENOISE_USE_FINDERS", default=True)
+
+# Bodies above this size are refused with 413 before any parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_read("int", "MAX_REQUEST_BODY_BYTES", default=1_048_576)
+
+API_PAGE_SIZE = env_read("int", "API_PAGE_SIZE", default=25)
+API_MAX_PAGE_SIZE = env_read("int", "API_MAX_PAGE_SIZE", default=100)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # JWT first: its WWW-Authenticate header is what turns a missing login into 401.
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["catalog_service.core.permissions.IsAdmin"],
+    "DEFAULT_PARSER_CLASSES": ["catalog_service.core.parsers.DecimalJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PAGINATION_CLASS": "catalog_service.core.pagination.PageNumberPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "catalog_service.core.filters.StableOrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["catalog_service.core.throttling.AnonymousReadThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_read("str", "THROTTLE_ANON_RATE", default="1200/min") or None,
+        "auth": env_read("str", "THROTTLE_AUTH_RATE", default="20/min") or None,
+    },
+    "NUM_PROXIES": NUM_PROXIES,
+    "EXCEPTION_HANDLER": "catalog_service.core.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_read("int", "JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_read("int", "JWT_REFRESH_HOURS", default=24)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "ALGORITHM": "HS256",
+    # A password change revokes every token issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_OBTAIN_SERIALIZER": "catalog_service.accounts.serializers.TokenObtainSerializer",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Catalog API",
+    "DESCRIPTION": (
+        "Products, brands and admins of the catalog. Anonymous clients read products and brands; "
+        "admins (active staff users, JWT bearer tokens from `POST /api/v1/token/`) write. "
+        "Errors share one shape: `{code, message, fields}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+LOG_LEVEL = env_read("str", "LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

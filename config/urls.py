@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog_service.accounts.api import (
+    TokenBlacklistView,
+    TokenObtainView,
+    TokenRefreshView,
+    TokenVerifyView,
+    UserViewSet,
+)
+from catalog_service.catalog.api import BrandViewSet, ProductViewSet
+from catalog_service.core import health
+from catalog_service.core.api import CsrfTokenView
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("product", ProductViewSet, basename="product")
+router.register("brand", BrandViewSet, basename="brand")
+router.register("user", UserViewSet, basename="user")
+
+api_v1 = [
+    path("csrf/", CsrfTokenView.as_view(), name="csrf"),
+    path("token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
+    path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]
+
+handler400 = "catalog_service.core.errors.bad_request"
+handler403 = "catalog_service.core.errors.permission_denied"
+handler404 = "catalog_service.core.errors.page_not_found"
+handler500 = "catalog_service.core.errors.server_error"
