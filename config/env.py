@@ -30,7 +30,7 @@ def env_read(cast: str, name: str, *aliases: str, default=_MISSING):
 
 
 def database_config(default_sqlite_path: Path) -> dict:
-    """DATABASE_URL, else the replaced system's POSTGRES_* variables, else an embedded SQLite file."""
+    """DATABASE_URL, else the older POSTGRES_* variables, else an embedded SQLite file."""
     if os.environ.get("DATABASE_URL"):
         return env.db_url("DATABASE_URL")
     if os.environ.get("POSTGRES_HOST"):

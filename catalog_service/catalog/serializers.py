@@ -4,7 +4,7 @@ from .models import PRICE_MAX, Brand, Product
 
 
 class TrimmedCharField(serializers.CharField):
-    """Surrounding spaces never reach the database (DRF trims by default; this also refuses blanks)."""
+    """Trims surrounding spaces and refuses a value that is blank once trimmed."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", False)

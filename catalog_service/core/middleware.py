@@ -21,7 +21,6 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0
         if self.limit is not None and length > self.limit:
-
             return JsonResponse(
                 error_body(
                     "request_too_large",

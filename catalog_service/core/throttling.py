@@ -9,4 +9,3 @@ class AnonymousReadThrottle(AnonRateThrottle):
         if request.method not in SAFE_METHODS:
             return True  # anonymous writes are refused by permissions anyway
         return super().allow_request(request, view)
-

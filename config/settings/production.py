@@ -1,4 +1,4 @@
-"""Production: DEBUG off, hardened transport and cookies. Requires SECRET_KEY and JWT_SIGNING_KEY."""
+"""Production: hardened transport and cookies. Requires SECRET_KEY and JWT_SIGNING_KEY."""
 
 from config.env import env_read
 

@@ -14,10 +14,10 @@ os.environ.setdefault("THROTTLE_AUTH_RATE", "")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")
 
-from config.env import env_read  # noqa: E402
+from config.env import env_read
 
-from .base import *  # noqa: E402, F403
-from .base import DATABASES  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES
 
 
 def _postgres_reachable(config: dict) -> bool:

@@ -143,7 +143,7 @@ def test_product_delete(admin, product):
 def test_product_unknown_id_is_404(anon, db):
     response = anon.get(detail(424242))
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "No Product matches the given query."}
+    assert response.json() == {"code": "not_found", "message": "Not found."}
 
 
 def test_product_method_not_allowed_is_405(admin):

@@ -18,13 +18,23 @@ TABLE = [
     ("get", "/api/v1/brand/{brand}/", None, {ANON: 200, MEMBER: 200, ADMIN: 200}),
     ("post", "/api/v1/brand/", {"name": "Sony"}, {ANON: 401, MEMBER: 403, ADMIN: 201}),
     ("put", "/api/v1/brand/{empty_brand}/", {"name": "Sony"}, {ANON: 401, MEMBER: 403, ADMIN: 200}),
-    ("patch", "/api/v1/brand/{empty_brand}/", {"name": "JVC"}, {ANON: 401, MEMBER: 403, ADMIN: 200}),
+    (
+        "patch",
+        "/api/v1/brand/{empty_brand}/",
+        {"name": "JVC"},
+        {ANON: 401, MEMBER: 403, ADMIN: 200},
+    ),
     ("delete", "/api/v1/brand/{empty_brand}/", None, {ANON: 401, MEMBER: 403, ADMIN: 204}),
     ("get", "/api/v1/user/", None, {ANON: 401, MEMBER: 403, ADMIN: 200}),
     ("get", "/api/v1/user/{member_id}/", None, {ANON: 401, MEMBER: 403, ADMIN: 200}),
     ("post", "/api/v1/user/", "user", {ANON: 401, MEMBER: 403, ADMIN: 201}),
     ("put", "/api/v1/user/{member_id}/", "user", {ANON: 401, MEMBER: 403, ADMIN: 200}),
-    ("patch", "/api/v1/user/{member_id}/", {"first_name": "E"}, {ANON: 401, MEMBER: 403, ADMIN: 200}),
+    (
+        "patch",
+        "/api/v1/user/{member_id}/",
+        {"first_name": "E"},
+        {ANON: 401, MEMBER: 403, ADMIN: 200},
+    ),
     ("delete", "/api/v1/user/{member_id}/", None, {ANON: 401, MEMBER: 403, ADMIN: 204}),
 ]
 
@@ -43,7 +53,10 @@ def test_permission_table(request, role, method, path, body, expected, product, 
     client = request.getfixturevalue(role)
     empty_brand = BrandFactory(name="No products")
     url = path.format(
-        product=product.id, brand=product.brand_id, empty_brand=empty_brand.id, member_id=member_user.id
+        product=product.id,
+        brand=product.brand_id,
+        empty_brand=empty_brand.id,
+        member_id=member_user.id,
     )
     response = getattr(client, method)(url, _body(body, product.brand), format="json")
     assert response.status_code == expected[role], response.content

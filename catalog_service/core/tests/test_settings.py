@@ -1,0 +1,63 @@
+"""Configuration from the environment, checked in fresh interpreters."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+CLEAN_ENV = {
+    k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "JWT_SIGNING_KEY", "DEBUG")
+}
+
+
+def settings_value(expression: str, **env) -> subprocess.CompletedProcess:
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.base'; "
+        f"django.setup(); from django.conf import settings; print({expression})"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**CLEAN_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_settings_refuse_to_start_without_secret_key_when_debug_off():
+    result = settings_value("settings.DEBUG", DEBUG="False")
+    assert result.returncode != 0
+    assert "SECRET_KEY and JWT_SIGNING_KEY must be set" in result.stderr
+
+
+def test_settings_debug_false_string_means_false():
+    result = settings_value("settings.DEBUG", DEBUG="False", SECRET_KEY="s", JWT_SIGNING_KEY="j")
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_settings_accept_legacy_variable_names():
+    result = settings_value(
+        "settings.DEBUG, settings.SECRET_KEY, settings.ALLOWED_HOSTS, "
+        "settings.CSRF_TRUSTED_ORIGINS, settings.DATABASES['default']['HOST'], settings.DATABASES['default']['NAME']",
+        API_DEBUG="False",
+        API_SECRET_KEY="legacy-secret",
+        JWT_SIGNING_KEY="j",
+        DJANGO_ALLOWED_HOSTS="api.example.com,localhost",
+        CSFR_TRUSTED_ORIGINS="https://shop.example.com",
+        POSTGRES_HOST="db.internal",
+        POSTGRES_DB="retail",
+        DATABASE_URL="",
+    )
+    assert result.stdout.strip() == (
+        "False legacy-secret ['api.example.com', 'localhost'] ['https://shop.example.com'] "
+        "db.internal retail"
+    ), result.stderr
+
+
+def test_settings_default_to_embedded_sqlite_with_debug():
+    result = settings_value(
+        "settings.DATABASES['default']['ENGINE']", DEBUG="true", DATABASE_URL=""
+    )
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
