@@ -40,7 +40,8 @@ def test_settings_debug_false_string_means_false():
 def test_settings_accept_legacy_variable_names():
     result = settings_value(
         "settings.DEBUG, settings.SECRET_KEY, settings.ALLOWED_HOSTS, "
-        "settings.CSRF_TRUSTED_ORIGINS, settings.DATABASES['default']['HOST'], settings.DATABASES['default']['NAME']",
+        "settings.CSRF_TRUSTED_ORIGINS, "
+        "settings.DATABASES['default']['HOST'], settings.DATABASES['default']['NAME']",
         API_DEBUG="False",
         API_SECRET_KEY="legacy-secret",
         JWT_SIGNING_KEY="j",
