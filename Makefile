@@ -54,3 +54,8 @@ schema: install
 
 clean:
 	rm -rf $(TOOLS) $(VENV) var/*.sqlite3
+
+.PHONY: worker
+# Production-style background processing: the Celery worker with the beat scheduler (needs REDIS_URL).
+worker: install
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WORKER_BEAT=true bin/start-worker
