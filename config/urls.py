@@ -26,6 +26,7 @@ api_v1 = [
     path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
     path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
+    path("", include("catalog_service.analytics.urls")),
     *router.urls,
 ]
 

@@ -2,14 +2,21 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
-from catalog_service.core.permissions import IsAdminOrReadOnly
+from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
+from catalog_service.analytics.selectors import with_view_totals
+from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
 from . import services
 from .filters import ProductFilter
 from .selectors import brand_list, product_list
-from .serializers import BrandSerializer, ProductInputSerializer, ProductSerializer
+from .serializers import (
+    AdminProductSerializer,
+    BrandSerializer,
+    ProductInputSerializer,
+    ProductSerializer,
+)
 
-WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": ProductSerializer}
+WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": AdminProductSerializer}
 
 
 @extend_schema_view(
@@ -31,23 +38,50 @@ class ProductViewSet(viewsets.ModelViewSet):
     ordering = ("id",)
 
     def get_queryset(self):
+        if is_admin(self.request.user):
+            return with_view_totals(product_list())
         return product_list()
+
+    def get_serializer_class(self):
+        return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if self._counts(request):
+            ids = [row["id"] for row in response.data["results"]]
+            product_reads_record(product_ids=ids, kind=IMPRESSION)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        if self._counts(request):
+            product_reads_record(product_ids=[response.data["id"]], kind=VIEW)
+        return response
+
+    @staticmethod
+    def _counts(request) -> bool:
+        """Only successful anonymous GETs are counted (not HEAD, not logged-in users)."""
+        return request.method == "GET" and not request.user.is_authenticated
 
     def create(self, request, *args, **kwargs):
         data = self._validated(ProductInputSerializer(data=request.data))
         product = services.product_create(actor=request.user, **data)
-        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+        return Response(self._read(product), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         product = self.get_object()
         partial = kwargs.pop("partial", False)
         data = self._validated(ProductInputSerializer(product, data=request.data, partial=partial))
         product = services.product_update(product=product, actor=request.user, data=data)
-        return Response(ProductSerializer(product).data)
+        return Response(self._read(product))
 
     def destroy(self, request, *args, **kwargs):
         services.product_delete(product=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _read(self, product):
+        """The product as the admin reads it after a write, counters included."""
+        return AdminProductSerializer(self.get_queryset().get(pk=product.pk)).data
 
     @staticmethod
     def _validated(serializer) -> dict:

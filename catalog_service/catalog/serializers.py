@@ -37,6 +37,17 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AdminProductSerializer(ProductSerializer):
+    """What admins read: the product plus its all-time anonymous view counts."""
+
+    views = serializers.IntegerField(source="view_total", read_only=True)
+    impressions = serializers.IntegerField(source="impression_total", read_only=True)
+
+    class Meta(ProductSerializer.Meta):
+        fields = (*ProductSerializer.Meta.fields, "views", "impressions")
+        read_only_fields = fields
+
+
 class ProductInputSerializer(serializers.ModelSerializer):
     """A product as it is written: the brand given by id, the price as decimal money."""
 

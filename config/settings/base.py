@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "catalog_service.core",
     "catalog_service.accounts",
     "catalog_service.catalog",
+    "catalog_service.analytics",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Anonymous product reads: "redis" (production), "database" (embedded default) or "off".
+VIEW_COUNTING = env_read("str", "VIEW_COUNTING", default="redis" if REDIS_URL else "database")
+if VIEW_COUNTING not in ("redis", "database", "off"):
+    raise ImproperlyConfigured("VIEW_COUNTING must be one of: redis, database, off.")
+if VIEW_COUNTING == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("VIEW_COUNTING=redis needs REDIS_URL.")
+# How often Redis counts move into PostgreSQL; also the most counts lost if Redis dies unsaved.
+VIEW_COUNTING_FLUSH_SECONDS = env_read("float", "VIEW_COUNTING_FLUSH_SECONDS", default=10.0)
+VIEW_COUNTING_REDIS_TIMEOUT = env_read("float", "VIEW_COUNTING_REDIS_TIMEOUT", default=0.25)
+VIEW_COUNTING_REDIS_RETRY_SECONDS = env_read(
+    "float", "VIEW_COUNTING_REDIS_RETRY_SECONDS", default=5.0
+)
+if VIEW_COUNTING == "redis":
+    CELERY_BEAT_SCHEDULE["view-counts-flush"] = {
+        "task": "catalog_service.analytics.tasks.view_counts_flush",
+        "schedule": VIEW_COUNTING_FLUSH_SECONDS,
+    }
+    CELERY_BEAT_SCHEDULE["applied-count-batches-prune"] = {
+        "task": "catalog_service.analytics.tasks.applied_count_batches_prune",
+        "schedule": 86_400,
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

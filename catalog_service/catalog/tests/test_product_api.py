@@ -6,6 +6,7 @@ from catalog_service.catalog.models import Product
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 
 URL = "/api/v1/product/"
+PUBLIC_FIELDS = {"id", "sku", "name", "price", "brand", "created_at", "updated_at"}
 
 
 def detail(product_id):
@@ -23,7 +24,8 @@ def test_product_create_stores_decimal_price_and_shows_brand(admin, payload, bra
     body = response.json()
     assert body["price"] == "12.50"
     assert body["brand"] == {"id": brand.id, "name": "Denon"}
-    assert set(body) == {"id", "sku", "name", "price", "brand", "created_at", "updated_at"}
+    assert set(body) == {*PUBLIC_FIELDS, "views", "impressions"}
+    assert (body["views"], body["impressions"]) == (0, 0)
     assert Product.objects.get(pk=body["id"]).price == Decimal("12.50")
 
 
@@ -154,4 +156,5 @@ def test_product_method_not_allowed_is_405(admin):
 
 def test_product_anonymous_detail_has_no_counters(anon, product):
     body = anon.get(detail(product.id)).json()
-    assert set(body) == {"id", "sku", "name", "price", "brand", "created_at", "updated_at"}
+    assert set(body) == PUBLIC_FIELDS
+    assert set(anon.get(URL).json()["results"][0]) == PUBLIC_FIELDS

@@ -1,0 +1,206 @@
+"""Exact counting of anonymous product reads, in one of two modes behind one interface.
+
+database  one atomic upsert per request into the daily counter (no read-modify-write in Python);
+redis     one HINCRBY round trip per request; `counts_flush` moves the counts into the database.
+off       nothing is counted (used only to measure what counting costs).
+
+If Redis cannot be reached a read is counted in the database instead: nothing is lost.
+"""
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from .models import AppliedCountBatch, ProductDailyViews
+
+logger = logging.getLogger(__name__)
+
+VIEW, IMPRESSION = "v", "i"
+# (product_id, day, kind) -> count
+Counts = Counter[tuple[int, date, str]]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# --- database ---------------------------------------------------------------------------------
+
+_table = ProductDailyViews._meta.db_table
+# Only the table name (ours) is formatted in; every value is a query parameter.
+_UPSERT = (
+    f"INSERT INTO {_table} (product_id, day, views, impressions) VALUES {{values}} "  # noqa: S608
+    f"ON CONFLICT (product_id, day) DO UPDATE SET "
+    f"views = {_table}.views + excluded.views, "
+    f"impressions = {_table}.impressions + excluded.impressions"
+)
+
+
+def counts_upsert(counts: Counts) -> None:
+    """Adds `counts` to the daily rows in one statement, rows in a fixed order (no deadlocks)."""
+    rows: dict[tuple[int, date], list[int]] = {}
+    for (product_id, day, kind), n in counts.items():
+        row = rows.setdefault((product_id, day), [0, 0])
+        row[0 if kind == VIEW else 1] += n
+    if not rows:
+        return
+    params: list = []
+    for (product_id, day), (views, impressions) in sorted(rows.items()):
+        params += [product_id, day, views, impressions]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT.format(values=values), params)
+
+
+# --- redis ------------------------------------------------------------------------------------
+
+_PREFIX = "{catalog-views}"  # one hash tag: every key lands on the same Redis Cluster slot
+LIVE_KEY = f"{_PREFIX}:live"
+BATCHES_KEY = f"{_PREFIX}:batches"
+
+
+def batch_key(batch_id: str) -> str:
+    return f"{_PREFIX}:batch:{batch_id}"
+
+
+class _RedisState:
+    client: redis.Redis | None = None
+    down_until: float = 0.0
+
+
+def redis_client() -> redis.Redis:
+    if _RedisState.client is None:
+        _RedisState.client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
+            socket_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
+        )
+    return _RedisState.client
+
+
+def _field(product_id: int, day: date, kind: str) -> str:
+    return f"{day.isoformat()}:{product_id}:{kind}"
+
+
+def _parse_field(field: bytes) -> tuple[int, date, str]:
+    day, product_id, kind = field.decode().split(":")
+    return int(product_id), date.fromisoformat(day), kind
+
+
+def _redis_increment(counts: Counts) -> bool:
+    """One round trip; False when Redis is unreachable (then the caller counts elsewhere)."""
+    if time.monotonic() < _RedisState.down_until:
+        return False
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for key, n in counts.items():
+            pipe.hincrby(LIVE_KEY, _field(*key), n)
+        pipe.execute()
+    except redis.RedisError as exc:
+        # Skip Redis for a while so every read does not wait for its timeout.
+        _RedisState.down_until = time.monotonic() + settings.VIEW_COUNTING_REDIS_RETRY_SECONDS
+        logger.warning("view counting falls back to the database: %s", exc)
+        return False
+    return True
+
+
+# --- the interface ------------------------------------------------------------------------------
+
+
+def product_reads_record(*, product_ids: Iterable[int], kind: str) -> None:
+    """Counts one read of each product (`kind`: VIEW for a detail, IMPRESSION for a list row)."""
+    mode = settings.VIEW_COUNTING
+    if mode == "off":
+        return
+    day = today()
+    counts: Counts = Counter((int(pid), day, kind) for pid in product_ids)
+    if not counts:
+        return
+    if mode == "redis" and _redis_increment(counts):
+        return
+    counts_upsert(counts)
+
+
+# --- moving Redis counts into the database ----------------------------------------------------
+
+_TAKE_BATCH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"""
+
+
+@dataclass
+class FlushResult:
+    batches: int = 0
+    views: int = 0
+    impressions: int = 0
+
+
+def batch_take(client: redis.Redis) -> str | None:
+    """Step 1: atomically swap the live counts out under a new batch id (reads keep counting)."""
+    batch_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+    taken = client.eval(_TAKE_BATCH, 3, LIVE_KEY, batch_key(batch_id), BATCHES_KEY, batch_id)
+    return batch_id if taken else None
+
+
+def batch_apply(client: redis.Redis, batch_id: str) -> Counts | None:
+    """Step 2: add the batch to the database, recording it as applied in the same transaction.
+
+    Returns the counts, or None if the batch had been applied before (by a mover that crashed
+    after committing, or by a concurrent mover): nothing is counted twice.
+    """
+    counts: Counts = Counter()
+    for field, value in client.hgetall(batch_key(batch_id)).items():
+        counts[_parse_field(field)] += int(value)
+    try:
+        with transaction.atomic():
+            AppliedCountBatch.objects.create(batch_id=batch_id)
+            counts_upsert(counts)
+    except IntegrityError:
+        return None
+    return counts
+
+
+def batch_forget(client: redis.Redis, batch_id: str) -> None:
+    """Step 3: drop the applied batch from Redis."""
+    pipe = client.pipeline(transaction=True)
+    pipe.delete(batch_key(batch_id))
+    pipe.srem(BATCHES_KEY, batch_id)
+    pipe.execute()
+
+
+def counts_flush() -> FlushResult:
+    """Moves every pending Redis count into the database, exactly once.
+
+    Safe to crash at any step and to run concurrently: a batch left over by a crashed run is
+    finished by the next one, and the applied-batch row makes applying idempotent.
+    """
+    client = redis_client()
+    batch_take(client)
+    result = FlushResult()
+    for raw_id in sorted(client.smembers(BATCHES_KEY)):
+        batch_id = raw_id.decode()
+        counts = batch_apply(client, batch_id)
+        batch_forget(client, batch_id)
+        if counts is not None:
+            result.batches += 1
+            result.views += sum(n for (_, _, kind), n in counts.items() if kind == VIEW)
+            result.impressions += sum(n for (_, _, kind), n in counts.items() if kind == IMPRESSION)
+    return result
+
+
+def applied_batches_prune(*, older_than_days: int = 30) -> int:
+    """Applied-batch records are needed only while their Redis batch might still be retried."""
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    deleted, _ = AppliedCountBatch.objects.filter(applied_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,83 @@
+"""Reports on anonymous product reads."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from catalog_service.catalog.models import Product
+
+from .models import ProductDailyViews
+
+
+@dataclass(frozen=True)
+class TopRow:
+    product_id: int
+    product: Product | None  # None once the product has been deleted
+    views: int
+    impressions: int
+
+
+def _in_range(date_from: date, date_to: date) -> QuerySet[ProductDailyViews]:
+    return ProductDailyViews.objects.filter(day__range=(date_from, date_to))
+
+
+def views_totals(*, date_from: date, date_to: date, brand_id: int | None = None) -> dict:
+    rows = _in_range(date_from, date_to)
+    if brand_id is not None:
+        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
+    return rows.aggregate(
+        views=Coalesce(Sum("views"), Value(0)), impressions=Coalesce(Sum("impressions"), Value(0))
+    )
+
+
+def views_top(
+    *, date_from: date, date_to: date, brand_id: int | None = None, limit: int = 20
+) -> list[TopRow]:
+    """The most viewed products in the range (ties broken by impressions, then id)."""
+    rows = _in_range(date_from, date_to)
+    if brand_id is not None:
+        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
+    ranked = list(
+        rows.values("product_id")
+        .annotate(total_views=Sum("views"), total_impressions=Sum("impressions"))
+        .order_by("-total_views", "-total_impressions", "product_id")[:limit]
+    )
+    products = Product.objects.select_related("brand").in_bulk([r["product_id"] for r in ranked])
+    return [
+        TopRow(
+            r["product_id"], products.get(r["product_id"]), r["total_views"], r["total_impressions"]
+        )
+        for r in ranked
+    ]
+
+
+def views_series(*, product_id: int, date_from: date, date_to: date) -> list[dict]:
+    """One row per day of the range, days without reads as zeros."""
+    stored = {
+        row["day"]: row
+        for row in _in_range(date_from, date_to)
+        .filter(product_id=product_id)
+        .values("day", "views", "impressions")
+    }
+    days = (date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1))
+    return [
+        {
+            "date": day,
+            "views": stored.get(day, {}).get("views", 0),
+            "impressions": stored.get(day, {}).get("impressions", 0),
+        }
+        for day in days
+    ]
+
+
+def with_view_totals(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotates all-time `view_total` and `impression_total` as subqueries of the page query."""
+    per_product = ProductDailyViews.objects.filter(product_id=OuterRef("pk")).values("product_id")
+    return products.annotate(
+        view_total=Coalesce(Subquery(per_product.annotate(n=Sum("views")).values("n")), Value(0)),
+        impression_total=Coalesce(
+            Subquery(per_product.annotate(n=Sum("impressions")).values("n")), Value(0)
+        ),
+    )

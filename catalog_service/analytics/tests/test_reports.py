@@ -1,0 +1,159 @@
+import csv
+import io
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from catalog_service.analytics import counters
+from catalog_service.analytics.counters import IMPRESSION, VIEW
+from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
+
+REPORT = "/api/v1/report/views/"
+D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+
+
+@pytest.fixture
+def reads(db):
+    denon, sony = BrandFactory(name="Denon"), BrandFactory(name="Sony")
+    cd = ProductFactory(sku="CD-1", name="CD Player", brand=denon)
+    amp = ProductFactory(sku="AMP-1", name="Amplifier", brand=denon)
+    tv = ProductFactory(sku="TV-1", name="Television", brand=sony)
+    gone = ProductFactory(sku="OLD-1", name="Discontinued", brand=sony)
+    counters.counts_upsert(
+        {
+            (cd.id, D1, VIEW): 5,
+            (cd.id, D3, VIEW): 2,
+            (cd.id, D1, IMPRESSION): 50,
+            (amp.id, D2, VIEW): 9,
+            (tv.id, D2, VIEW): 1,
+            (tv.id, D2, IMPRESSION): 4,
+            (gone.id, D1, VIEW): 3,
+            (cd.id, D1 - timedelta(days=1), VIEW): 100,  # outside the range
+        }
+    )
+    gone_id = gone.id
+    gone.delete()
+    return {"cd": cd, "amp": amp, "tv": tv, "gone_id": gone_id, "denon": denon}
+
+
+def test_views_report_ranks_products_in_range(admin, reads):
+    response = admin.get(REPORT, {"from": "2026-03-01", "to": "2026-03-03"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["totals"] == {"views": 20, "impressions": 54}
+    ranked = [(r["product_id"], r["views"], r["impressions"]) for r in body["results"]]
+    assert ranked == [
+        (reads["amp"].id, 9, 0),
+        (reads["cd"].id, 7, 50),
+        (reads["gone_id"], 3, 0),
+        (reads["tv"].id, 1, 4),
+    ]
+    assert body["results"][0]["product"]["sku"] == "AMP-1"
+    assert body["results"][2]["product"] is None  # deleted, counts kept
+
+
+def test_views_report_filters_by_brand_and_limits(admin, reads):
+    body = admin.get(
+        REPORT, {"from": "2026-03-01", "to": "2026-03-03", "brand": reads["denon"].id, "limit": 1}
+    ).json()
+    assert body["brand"] == reads["denon"].id
+    assert body["totals"] == {"views": 16, "impressions": 50}
+    assert [r["product"]["sku"] for r in body["results"]] == ["AMP-1"]
+
+
+@pytest.mark.parametrize("how", [{"format": "csv"}, {"HTTP_ACCEPT": "text/csv"}])
+def test_views_report_as_csv(admin, reads, how):
+    params = {
+        "from": "2026-03-01",
+        "to": "2026-03-03",
+        **{k: v for k, v in how.items() if k == "format"},
+    }
+    headers = {k: v for k, v in how.items() if k.startswith("HTTP_")}
+    response = admin.get(REPORT, params, **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="product-views_2026-03-01_2026-03-03.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["rank", "product_id", "sku", "name", "brand", "views", "impressions"]
+    assert rows[1] == ["1", str(reads["amp"].id), "AMP-1", "Amplifier", "Denon", "9", "0"]
+    assert rows[3][3] == "(deleted)"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-13-01"}, "from"),
+        ({"to": "yesterday"}, "to"),
+        ({"from": "2026-03-05", "to": "2026-03-01"}, "from"),
+        ({"from": "2025-01-01", "to": "2026-03-01"}, "to"),
+        ({"brand": 999_999}, "brand"),
+        ({"brand": "abc"}, "brand"),
+        ({"limit": 0}, "limit"),
+    ],
+)
+def test_views_report_bad_query_is_400(admin, db, params, field):
+    response = admin.get(REPORT, params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert field in body["fields"]
+
+
+def test_views_report_bad_query_as_csv_is_still_json_error(admin, db):
+    response = admin.get(REPORT, {"from": "nope", "format": "csv"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+
+
+def test_views_report_defaults_to_last_30_days(admin, db):
+    body = admin.get(REPORT).json()
+    assert date.fromisoformat(body["to"]) == counters.today()
+    assert (date.fromisoformat(body["to"]) - date.fromisoformat(body["from"])).days == 29
+
+
+def test_product_views_series_fills_missing_days(admin, reads):
+    url = f"/api/v1/product/{reads['cd'].id}/views/"
+    body = admin.get(url, {"from": "2026-03-01", "to": "2026-03-04"}).json()
+    assert body["totals"] == {"views": 7, "impressions": 50}
+    assert body["days"] == [
+        {"date": "2026-03-01", "views": 5, "impressions": 50},
+        {"date": "2026-03-02", "views": 0, "impressions": 0},
+        {"date": "2026-03-03", "views": 2, "impressions": 0},
+        {"date": "2026-03-04", "views": 0, "impressions": 0},
+    ]
+
+
+def test_product_views_series_csv(admin, reads):
+    url = f"/api/v1/product/{reads['cd'].id}/views/"
+    response = admin.get(url, {"from": "2026-03-01", "to": "2026-03-02", "format": "csv"})
+    assert response.content.decode().splitlines() == [
+        "date,views,impressions",
+        "2026-03-01,5,50",
+        "2026-03-02,0,0",
+    ]
+    assert f"product-{reads['cd'].id}-views_" in response["Content-Disposition"]
+
+
+def test_product_views_series_unknown_product_is_404(admin, db):
+    assert admin.get("/api/v1/product/999999/views/").status_code == 404
+
+
+@pytest.mark.parametrize("path", [REPORT, "/api/v1/product/1/views/"])
+def test_reports_are_for_admins_only(anon, member, path, db):
+    assert anon.get(path).status_code == 401
+    assert member.get(path).status_code == 403
+
+
+def test_views_report_command_prints_top_table(reads):
+    out = StringIO()
+    call_command(
+        "views_report", "--from", "2026-03-01", "--to", "2026-03-03", "--limit", "2", stdout=out
+    )
+    lines = out.getvalue().splitlines()
+    assert "2026-03-01 to 2026-03-03" in lines[0]
+    body = [line for line in lines if line.strip().startswith(("1 ", "2 "))]
+    assert "AMP-1" in body[0] and body[0].split()[-2:] == ["9", "0"]
+    assert "CD-1" in body[1] and body[1].split()[-2:] == ["7", "50"]
+    assert lines[-1].split()[-2:] == ["20", "54"]
