@@ -13,12 +13,15 @@ from catalog_service.accounts.api import (
 from catalog_service.catalog.api import BrandViewSet, ProductViewSet
 from catalog_service.core import health
 from catalog_service.core.api import CsrfTokenView
+from catalog_service.notifications.api import NotificationViewSet, ProductChangeEventViewSet
 
 router = DefaultRouter()
 router.include_root_view = False
 router.register("product", ProductViewSet, basename="product")
 router.register("brand", BrandViewSet, basename="brand")
 router.register("user", UserViewSet, basename="user")
+router.register("event", ProductChangeEventViewSet, basename="event")
+router.register("notification", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("csrf/", CsrfTokenView.as_view(), name="csrf"),
@@ -27,6 +30,7 @@ api_v1 = [
     path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
     path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
     path("", include("catalog_service.analytics.urls")),
+    path("", include("catalog_service.notifications.urls")),
     *router.urls,
 ]
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "catalog_service.accounts",
     "catalog_service.catalog",
     "catalog_service.analytics",
+    "catalog_service.notifications",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,40 @@ if VIEW_COUNTING == "redis":
         "task": "catalog_service.analytics.tasks.applied_count_batches_prune",
         "schedule": 86_400,
     }
+
+# Product change notifications to every other admin.
+# Channels: console, smtp, sendgrid, webhook (comma-separated). The older EMAIL_CHANNEL still works.
+NOTIFICATION_CHANNELS = env_read(
+    "list", "NOTIFICATION_CHANNELS", default=[env_read("str", "EMAIL_CHANNEL", default="console")]
+)
+PUBLIC_BASE_URL = env_read("str", "PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env_read("str", "DEFAULT_FROM_EMAIL", default="catalog@example.com")
+EMAIL_HOST = env_read("str", "EMAIL_HOST", default="")
+EMAIL_PORT = env_read("int", "EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env_read("str", "EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_read("str", "EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_read("bool", "EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_read("bool", "EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_read("float", "EMAIL_TIMEOUT", default=10.0)
+SENDGRID_API_KEY = env_read("str", "SENDGRID_API_KEY", default="")
+SENDGRID_API_URL = env_read("str", "SENDGRID_API_URL", default="https://api.sendgrid.com/v3/")
+WEBHOOK_URL = env_read("str", "WEBHOOK_URL", default="")
+WEBHOOK_SECRET = env_read("str", "WEBHOOK_SECRET", default="")
+WEBHOOK_TIMEOUT = env_read("float", "WEBHOOK_TIMEOUT", default=10.0)
+NOTIFICATION_MAX_ATTEMPTS = env_read("int", "NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env_read("float", "NOTIFICATION_RETRY_BASE_SECONDS", default=5.0)
+NOTIFICATION_RETRY_MAX_SECONDS = env_read("float", "NOTIFICATION_RETRY_MAX_SECONDS", default=600.0)
+# A sender holds a delivery this long; a worker that died mid-send loses it to the sweep after.
+NOTIFICATION_CLAIM_SECONDS = env_read("float", "NOTIFICATION_CLAIM_SECONDS", default=120.0)
+NOTIFICATION_SWEEP_SECONDS = env_read("float", "NOTIFICATION_SWEEP_SECONDS", default=30.0)
+NOTIFICATION_SWEEP_GRACE_SECONDS = env_read(
+    "float", "NOTIFICATION_SWEEP_GRACE_SECONDS", default=30.0
+)
+NOTIFICATION_SWEEP_BATCH = 1000
+CELERY_BEAT_SCHEDULE["notification-deliveries-sweep"] = {
+    "task": "catalog_service.notifications.tasks.deliveries_sweep",
+    "schedule": NOTIFICATION_SWEEP_SECONDS,
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ProductChangeEvent(models.Model):
+    """Who changed which product, when, and how: the history, and the source of notifications.
+
+    The product is kept as a plain id plus a snapshot, so the history of a deleted product stays.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DELETED = "deleted"
+
+    product_id = models.BigIntegerField(db_index=True)
+    product_sku = models.CharField(max_length=64)
+    product_name = models.CharField(max_length=200)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    changes = models.JSONField(help_text='{"field": [old, new]} for each changed field.')
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.product_sku} {self.action} by {self.actor_username}"
+
+
+class Delivery(models.Model):
+    """One notification to send: an outbox row written in the same transaction as the change."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    event = models.ForeignKey(
+        ProductChangeEvent, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=32)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    address = models.CharField(max_length=500, help_text="Email address, or the webhook URL.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While SENDING: until when the sender holds it. Past that, the sweep takes it back.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ("-id",)
+        indexes = [models.Index(fields=("status", "next_attempt_at"), name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.address or '-'}: {self.status}"

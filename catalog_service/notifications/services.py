@@ -1,0 +1,196 @@
+"""Change events and their notifications, delivered through an outbox.
+
+The change, its event and one delivery row per recipient and channel commit together; nothing is
+sent before that. After commit a worker sends each delivery. A delivery is claimed with one
+atomic UPDATE before it is sent, so two runs of its task never both send it.
+"""
+
+import logging
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog_service.accounts.selectors import active_admins
+from catalog_service.core.exceptions import ConflictError
+
+from .content import event_message, event_payload
+from .models import Delivery, ProductChangeEvent
+from .providers import (
+    Notification,
+    ProviderPermanentError,
+    ProviderTemporaryError,
+    provider_get,
+    providers_configured,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _as_json(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def product_change_record(sender, *, product, actor, action: str, changes: dict, **kwargs):
+    """Receiver of product_changed: the event and its outbox rows, in the change's transaction."""
+    event = ProductChangeEvent.objects.create(
+        product_id=product.pk,
+        product_sku=product.sku,
+        product_name=product.name,
+        action=action,
+        changes={field: [_as_json(old), _as_json(new)] for field, (old, new) in changes.items()},
+        actor=actor,
+        actor_username=actor.get_username(),
+    )
+    recipients = list(
+        active_admins().exclude(pk=actor.pk).exclude(email="").order_by("pk").only("pk", "email")
+    )
+    rows = []
+    for channel, provider in providers_configured().items():
+        if provider.per_recipient:
+            rows += [
+                Delivery(event=event, channel=channel, recipient=admin, address=admin.email)
+                for admin in recipients
+            ]
+        else:
+            rows.append(Delivery(event=event, channel=channel, address=provider.address()))
+    Delivery.objects.bulk_create(rows)
+    transaction.on_commit(lambda: event_dispatch(event.pk))
+    return event
+
+
+def _enqueue(task, *args) -> None:
+    """Publishes a task; with the broker down the row stays pending and the sweep sends it."""
+    try:
+        task.apply_async(args, retry=False)
+    except Exception as exc:  # any broker failure: the outbox row is the source of truth
+        logger.warning("broker unavailable, %s%s left for the sweep: %s", task.name, args, exc)
+
+
+def event_dispatch(event_id: int) -> None:
+    from .tasks import event_deliver
+
+    _enqueue(event_deliver, event_id)
+
+
+def event_fan_out(event_id: int) -> None:
+    from .tasks import delivery_send
+
+    pending = Delivery.objects.filter(event_id=event_id, status=Delivery.Status.PENDING)
+    for delivery_id in pending.values_list("pk", flat=True):
+        _enqueue(delivery_send, delivery_id)
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    due = Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now + timedelta(seconds=1))
+    abandoned = Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    claimed = Delivery.objects.filter(due | abandoned, pk=delivery_id).update(
+        status=Delivery.Status.SENDING,
+        claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    return claimed == 1
+
+
+def _finish(delivery: Delivery, status: str, error: str = "", **fields) -> None:
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=status,
+        last_error=error[:2000],
+        claimed_until=None,
+        updated_at=timezone.now(),
+        **fields,
+    )
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with jitter: base * 2^(n-1), capped, times a random 50-100 %."""
+    delay = min(
+        settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (attempts - 1),
+        settings.NOTIFICATION_RETRY_MAX_SECONDS,
+    )
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
+
+
+def notification_for(delivery: Delivery, per_recipient: bool) -> Notification:
+    subject, text, html = event_message(delivery.event)
+    return Notification(
+        delivery_id=delivery.pk,
+        subject=subject,
+        text=text,
+        html=html,
+        payload=event_payload(delivery.event),
+        to=delivery.address if per_recipient else "",
+    )
+
+
+def delivery_attempt(delivery_id: int) -> float | None:
+    """Sends one delivery if it is due and nobody else holds it.
+
+    Returns the seconds until the next attempt after a temporary failure, else None.
+    """
+    if not _claim(delivery_id):
+        return None
+    delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
+    try:
+        provider = provider_get(delivery.channel)
+        provider.send(notification_for(delivery, provider.per_recipient))
+    except (ProviderPermanentError, ImproperlyConfigured) as exc:
+        _finish(delivery, Delivery.Status.FAILED, f"permanent: {exc}")
+    except Exception as exc:  # temporary by default: a retry costs less than a lost message
+        if not isinstance(exc, ProviderTemporaryError):
+            logger.exception("unexpected error sending delivery %s", delivery_id)
+        if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            error = f"gave up after {delivery.attempts} attempts: {exc}"
+            _finish(delivery, Delivery.Status.FAILED, error)
+            return None
+        delay = retry_delay(delivery.attempts)
+        next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        _finish(delivery, Delivery.Status.PENDING, str(exc), next_attempt_at=next_attempt_at)
+        return delay
+    else:
+        _finish(delivery, Delivery.Status.SENT, sent_at=timezone.now())
+    return None
+
+
+def deliveries_sweep() -> int:
+    """Re-enqueues deliveries left behind: broker down at commit, a lost retry, a dead worker."""
+    from .tasks import delivery_send
+
+    now = timezone.now()
+    grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
+    left_behind = Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now - grace)
+        | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
+    ).order_by("pk")
+    ids = list(left_behind.values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH])
+    for delivery_id in ids:
+        _enqueue(delivery_send, delivery_id)
+    return len(ids)
+
+
+class DeliveryNotFailedError(ConflictError):
+    default_code = "delivery_not_failed"
+    default_detail = "Only a failed delivery can be sent again."
+
+
+@transaction.atomic
+def delivery_resend(*, delivery: Delivery) -> Delivery:
+    """Gives a failed delivery a fresh set of attempts."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.FAILED:
+        raise DeliveryNotFailedError()
+    delivery.status = Delivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    from .tasks import delivery_send
+
+    transaction.on_commit(lambda: _enqueue(delivery_send, delivery.pk))
+    return delivery

@@ -1,0 +1,29 @@
+import contextlib
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def event_deliver(event_id: int) -> None:
+    """Fans one change out into a task per delivery, so deliveries go out in parallel."""
+    services.event_fan_out(event_id)
+
+
+@shared_task(bind=True, ignore_result=True, acks_late=True)
+def delivery_send(self, delivery_id: int) -> None:
+    """Sends one delivery. Safe to run twice: the delivery is claimed before it is sent."""
+    retry_in = services.delivery_attempt(delivery_id)
+    # Eagerly (no broker) a retry would run at once; there the sweep retries instead.
+    if retry_in is not None and not settings.CELERY_TASK_ALWAYS_EAGER:
+        # If the broker is down the row stays pending and the sweep retries it.
+        with contextlib.suppress(Exception):
+            self.apply_async((delivery_id,), countdown=retry_in, retry=False)
+
+
+@shared_task(ignore_result=True)
+def deliveries_sweep() -> int:
+    """Periodic safety net for deliveries whose task was never published or was lost."""
+    return services.deliveries_sweep()
