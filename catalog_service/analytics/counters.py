@@ -81,7 +81,9 @@ def redis_client() -> redis.Redis:
         _RedisState.client = redis.Redis.from_url(
             settings.REDIS_URL,
             socket_connect_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
-            socket_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
+            # Generous on purpose: a reply that times out leaves it unknown whether Redis
+            # counted, and counting again in the database could count twice.
+            socket_timeout=settings.VIEW_COUNTING_REDIS_REPLY_TIMEOUT,
         )
     return _RedisState.client
 

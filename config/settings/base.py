@@ -125,6 +125,9 @@ if VIEW_COUNTING == "redis" and not REDIS_URL:
 # How often Redis counts move into PostgreSQL; also the most counts lost if Redis dies unsaved.
 VIEW_COUNTING_FLUSH_SECONDS = env_read("float", "VIEW_COUNTING_FLUSH_SECONDS", default=10.0)
 VIEW_COUNTING_REDIS_TIMEOUT = env_read("float", "VIEW_COUNTING_REDIS_TIMEOUT", default=0.25)
+VIEW_COUNTING_REDIS_REPLY_TIMEOUT = env_read(
+    "float", "VIEW_COUNTING_REDIS_REPLY_TIMEOUT", default=2.0
+)
 VIEW_COUNTING_REDIS_RETRY_SECONDS = env_read(
     "float", "VIEW_COUNTING_REDIS_RETRY_SECONDS", default=5.0
 )

@@ -45,4 +45,7 @@ if "postgresql" in DATABASES["default"]["ENGINE"] and not _postgres_reachable(DA
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# In-process tasks, as in the embedded setup; tests of the real worker start one explicitly.
+CELERY_TASK_ALWAYS_EAGER = True
+NOTIFICATION_CHANNELS = ["console"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

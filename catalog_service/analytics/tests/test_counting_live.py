@@ -17,12 +17,23 @@ CLIENTS, READS_EACH = 50, 40
 def hammer(url: str) -> int:
     """CLIENTS concurrent clients each read `url` READS_EACH times; returns the 200s."""
 
+    failures = []
+
     def one_client(_):
+        ok = 0
         with requests.Session() as session:
-            return sum(session.get(url, timeout=30).status_code == 200 for _ in range(READS_EACH))
+            for _ in range(READS_EACH):
+                response = session.get(url, timeout=30)
+                if response.status_code == 200:
+                    ok += 1
+                else:
+                    failures.append((response.status_code, response.text[:300]))
+        return ok
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        return sum(pool.map(one_client, range(CLIENTS)))
+        ok = sum(pool.map(one_client, range(CLIENTS)))
+    assert not failures, failures[:5]
+    return ok
 
 
 def stored_views(product_id: int) -> int:

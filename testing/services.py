@@ -1,0 +1,154 @@
+"""Real services for tests: free ports, the API started as in production, a Celery worker."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+ON_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str):
+    """Skips a test whose service is missing, except on CI where that is a failure."""
+    if ON_CI:
+        pytest.fail(f"{reason} (CI=true: every service must be up)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def service_env(**overrides) -> dict:
+    """The environment of a production process pointed at the test database."""
+    return {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        "DATABASE_URL": database_url(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_ANON_RATE": "",
+        "THROTTLE_AUTH_RATE": "",
+        "VIEW_COUNTING": "database",
+        "REDIS_URL": "",
+        "CELERY_BROKER_URL": "",
+        "NOTIFICATION_CHANNELS": "console",
+        **{key: str(value) for key, value in overrides.items()},
+    }
+
+
+class ManagedProcess:
+    """A process started from one of the bin/ scripts the container image runs."""
+
+    script = ""
+
+    def __init__(self, **env):
+        self.env = service_env(**env)
+        self.log = Path(tempfile.mkstemp(prefix=f"{self.script}-", suffix=".log")[1])
+        self.process: subprocess.Popen | None = None
+
+    def start(self):
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / "bin" / self.script)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        pass
+
+    def output(self) -> str:
+        return self.log.read_text()[-5000:]
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: no clean shutdown, as when a machine dies."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class LiveServer(ManagedProcess):
+    """The API as production runs it (bin/start-api: gunicorn), on a free port."""
+
+    script = "start-api"
+
+    def __init__(self, **env):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(
+            BIND=f"127.0.0.1:{self.port}",
+            WEB_CONCURRENCY=3,
+            GUNICORN_THREADS=8,
+            GUNICORN_WORKER_CLASS="gthread",
+            GUNICORN_ACCESS_LOG="/dev/null",
+            **env,
+        )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"API exited at start:\n{self.output()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"API did not answer in 30 s:\n{self.output()}")
+
+
+class Worker(ManagedProcess):
+    """The Celery worker as production runs it (bin/start-worker), optionally with beat."""
+
+    script = "start-worker"
+
+    def __init__(self, **env):
+        schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
+        super().__init__(CELERY_CONCURRENCY=4, CELERY_BEAT_SCHEDULE_FILE=schedule, **env)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited at start:\n{self.output()}")
+            if " ready." in self.log.read_text():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready in 30 s:\n{self.output()}")
