@@ -94,10 +94,14 @@ def test_rolled_back_change_sends_nothing(
     smtp_server, actor, product, django_capture_on_commit_callbacks
 ):
     AdminFactory()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+
+    def change_then_fail():
         with transaction.atomic():
             catalog_services.product_update(product=product, actor=actor, data={"name": "Gone"})
             raise RuntimeError("something later in the transaction fails")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        change_then_fail()
     assert not ProductChangeEvent.objects.exists()
     assert not Delivery.objects.exists()
     assert smtp_server.inbox.messages == []
