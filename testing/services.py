@@ -80,7 +80,11 @@ class ManagedProcess:
                 cwd=ROOT,
                 start_new_session=True,
             )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.kill()  # never leave a half-started process behind to steal work
+            raise
         return self
 
     def wait_ready(self) -> None:
@@ -141,7 +145,9 @@ class Worker(ManagedProcess):
 
     def __init__(self, **env):
         schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
-        super().__init__(CELERY_CONCURRENCY=4, CELERY_BEAT_SCHEDULE_FILE=schedule, **env)
+        super().__init__(
+            CELERY_CONCURRENCY=4, CELERY_BEAT_SCHEDULE_FILE=schedule, LOG_LEVEL="INFO", **env
+        )
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 30

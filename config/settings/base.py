@@ -113,6 +113,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
+    # Publishing from a request gives up at once when the broker is down (the outbox keeps the
+    # message for the sweep) instead of retrying while the admin waits.
+    "max_retries": 0,
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 

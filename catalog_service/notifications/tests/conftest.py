@@ -19,10 +19,13 @@ class Inbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.refused: set[str] = set()
-        self.delay = 0.0
+        self.delay = 0.0  # seconds spent on each message once its data has arrived
+        self.rcpt_delay = 0.0  # seconds before answering each recipient (nothing received yet)
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
         if address in self.refused:
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)

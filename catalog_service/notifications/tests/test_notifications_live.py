@@ -1,0 +1,136 @@
+"""End to end with the real processes: gunicorn API, Celery worker on Redis, an SMTP server.
+
+Each test states what was lost: nothing. Every notification arrives, once.
+"""
+
+import time
+
+import pytest
+import requests
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from catalog_service.accounts.tests.factories import AdminFactory
+from catalog_service.catalog.tests.factories import ProductFactory
+from catalog_service.notifications.models import Delivery
+from testing.services import free_port
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def stack_env(redis_db, smtp_server, settings):
+    return {
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.REDIS_URL,
+        "VIEW_COUNTING": "database",
+        "NOTIFICATION_CHANNELS": "smtp",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": smtp_server.port,
+        "EMAIL_USE_TLS": "false",
+        "EMAIL_TIMEOUT": 30,
+        "NOTIFICATION_RETRY_BASE_SECONDS": 0.5,
+        "NOTIFICATION_SWEEP_SECONDS": 1,
+        "NOTIFICATION_SWEEP_GRACE_SECONDS": 1,
+        "NOTIFICATION_CLAIM_SECONDS": 4,
+    }
+
+
+@pytest.fixture
+def team(postgres, brand):
+    actor = AdminFactory(username="alice")
+    others = AdminFactory.create_batch(3)
+    product = ProductFactory(sku="LIVE-1", price="12.50", brand=brand)
+    return actor, others, product
+
+
+def patch_price(server, actor, product, price: str) -> tuple[requests.Response, float]:
+    token = RefreshToken.for_user(actor).access_token
+    started = time.perf_counter()
+    response = requests.patch(
+        f"{server.url}/api/v1/product/{product.id}/",
+        json={"price": price},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    return response, time.perf_counter() - started
+
+
+def wait_for(condition, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_api_change_reaches_every_other_admin_through_the_worker(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, others, product = team
+    celery_worker_process(**stack_env)
+    server = live_api(**stack_env)
+    response, _ = patch_price(server, actor, product, "30.50")
+    assert response.status_code == 200, response.text
+    inbox = smtp_server.inbox
+    assert wait_for(lambda: len(inbox.messages) >= 3), "mails did not arrive"
+    time.sleep(1)  # nothing more arrives
+    assert inbox.recipients() == sorted(o.email for o in others)
+    assert all(
+        "price: 12.50 → 30.50" in m.get_body(("plain",)).get_content() for m in inbox.messages
+    )
+
+
+def test_slow_mail_server_does_not_slow_the_admin(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, _, product = team
+    smtp_server.inbox.delay = 5  # seconds per message
+    celery_worker_process(**stack_env)
+    server = live_api(**stack_env)
+    patch_price(server, actor, product, "13.00")  # warm the connection pools
+    response, elapsed = patch_price(server, actor, product, "14.00")
+    assert response.status_code == 200
+    assert elapsed < 1.0, f"PATCH took {elapsed:.2f} s with a mail server taking 5 s per message"
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 6, timeout=90)
+
+
+def test_broker_down_at_commit_is_delivered_by_the_sweep(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, others, product = team
+    dead_broker = f"redis://127.0.0.1:{free_port()}/0"
+    server = live_api(**{**stack_env, "CELERY_BROKER_URL": dead_broker})
+    response, elapsed = patch_price(server, actor, product, "31.00")
+    assert response.status_code == 200, response.text
+    assert elapsed < 3.0
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PENDING}
+    assert smtp_server.inbox.messages == []
+
+    celery_worker_process(**stack_env, WORKER_BEAT="true")  # the broker is back, with the sweep
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3), "the sweep did not deliver"
+    time.sleep(2)
+    assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
+
+
+def test_worker_killed_mid_delivery_delivers_exactly_once(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, others, product = team
+    for extra in others[1:]:
+        extra.delete()  # one recipient keeps the timing simple
+    smtp_server.inbox.rcpt_delay = 3  # the worker will be stuck talking to the server
+    doomed = celery_worker_process(**stack_env)
+    server = live_api(**stack_env)
+    response, _ = patch_price(server, actor, product, "32.00")
+    assert response.status_code == 200
+    assert wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.SENDING).exists(), 30)
+    doomed.kill()  # SIGKILL mid-delivery: no clean shutdown, no acknowledgement
+
+    smtp_server.inbox.rcpt_delay = 0
+    celery_worker_process(**stack_env, WORKER_BEAT="true")
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 1), "not delivered after the kill"
+    time.sleep(3)
+    assert smtp_server.inbox.recipients() == [others[0].email]
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2), delivery.last_error
