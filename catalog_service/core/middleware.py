@@ -1,7 +1,39 @@
 from django.conf import settings
 from django.http import JsonResponse
 
+from . import health
 from .errors import error_body
+from .logging import request_id_from, request_id_var
+
+PROBES = {"/healthz": health.healthz, "/readyz": health.readyz}
+
+
+class ProbeMiddleware:
+    """Answers /healthz and /readyz first, before the Host check: orchestrators probe by IP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id, logged on each line and returned as X-Request-ID."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
 
 
 class RequestBodyLimitMiddleware:
