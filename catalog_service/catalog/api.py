@@ -1,9 +1,11 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import with_view_totals
+from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
 from . import services
@@ -16,18 +18,29 @@ from .serializers import (
     ProductSerializer,
 )
 
+PRECONDITION_FAILED = OpenApiResponse(description="If-Match no longer matches (412).")
+CONDITIONAL = {"parameters": [IF_MATCH_PARAMETER]}
 WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": AdminProductSerializer}
+UPDATE_SCHEMA = {
+    **CONDITIONAL,
+    "request": ProductInputSerializer,
+    "responses": {200: AdminProductSerializer, 412: PRECONDITION_FAILED},
+}
 
 
 @extend_schema_view(
     list=extend_schema(summary="List products (anyone)"),
     retrieve=extend_schema(summary="Read a product (anyone)"),
     create=extend_schema(summary="Create a product (admins)", **WRITE_SCHEMA),
-    update=extend_schema(summary="Replace a product (admins)", **WRITE_SCHEMA),
-    partial_update=extend_schema(summary="Change a product (admins)", **WRITE_SCHEMA),
-    destroy=extend_schema(summary="Delete a product (admins)"),
+    update=extend_schema(summary="Replace a product (admins)", **UPDATE_SCHEMA),
+    partial_update=extend_schema(summary="Change a product (admins)", **UPDATE_SCHEMA),
+    destroy=extend_schema(
+        summary="Delete a product (admins)",
+        responses={204: None, 412: PRECONDITION_FAILED},
+        **CONDITIONAL,
+    ),
 )
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     """Products: everyone reads, admins write. Every write notifies the other admins."""
 
     permission_classes = [IsAdminOrReadOnly]
@@ -69,14 +82,18 @@ class ProductViewSet(viewsets.ModelViewSet):
         return Response(self._read(product), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
-        product = self.get_object()
         partial = kwargs.pop("partial", False)
-        data = self._validated(ProductInputSerializer(product, data=request.data, partial=partial))
-        product = services.product_update(product=product, actor=request.user, data=data)
+        with transaction.atomic():
+            product = self.locked_object()
+            serializer = ProductInputSerializer(product, data=request.data, partial=partial)
+            data = self._validated(serializer)
+            product = services.product_update(product=product, actor=request.user, data=data)
+        self._written = product
         return Response(self._read(product))
 
     def destroy(self, request, *args, **kwargs):
-        services.product_delete(product=self.get_object(), actor=request.user)
+        with transaction.atomic():
+            services.product_delete(product=self.locked_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _read(self, product):
@@ -93,11 +110,11 @@ class ProductViewSet(viewsets.ModelViewSet):
     list=extend_schema(summary="List brands (anyone)"),
     retrieve=extend_schema(summary="Read a brand (anyone)"),
     create=extend_schema(summary="Create a brand (admins)"),
-    update=extend_schema(summary="Rename a brand (admins)"),
-    partial_update=extend_schema(summary="Rename a brand (admins)"),
-    destroy=extend_schema(summary="Delete a brand without products (admins)"),
+    update=extend_schema(summary="Rename a brand (admins)", **CONDITIONAL),
+    partial_update=extend_schema(summary="Rename a brand (admins)", **CONDITIONAL),
+    destroy=extend_schema(summary="Delete a brand without products (admins)", **CONDITIONAL),
 )
-class BrandViewSet(viewsets.ModelViewSet):
+class BrandViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     """Brands: everyone reads, admins write. A brand with products cannot be deleted (409)."""
 
     permission_classes = [IsAdminOrReadOnly]
@@ -117,11 +134,16 @@ class BrandViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        brand = services.brand_update(brand=serializer.instance, **serializer.validated_data)
+        with transaction.atomic():
+            serializer = self.get_serializer(
+                self.locked_object(), data=request.data, partial=partial
+            )
+            serializer.is_valid(raise_exception=True)
+            brand = services.brand_update(brand=serializer.instance, **serializer.validated_data)
+        self._written = brand
         return Response(self.get_serializer(brand).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.brand_delete(brand=self.get_object())
+        with transaction.atomic():
+            services.brand_delete(brand=self.locked_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,6 +26,9 @@ ALLOWED_HOSTS = env_read(
 CSRF_TRUSTED_ORIGINS = env_read("list", "CSRF_TRUSTED_ORIGINS", "CSFR_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env_read("list", "CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = env_read("bool", "CORS_ALLOW_CREDENTIALS", default=False)
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After"]
+if "*" in CORS_ALLOWED_ORIGINS or env_read("bool", "CORS_ALLOW_ALL_ORIGINS", default=False):
+    raise ImproperlyConfigured("CORS_ALLOWED_ORIGINS must list origins; '*' is never allowed.")
 # Number of trusted reverse proxies in front of the app; the client IP used for throttling is
 # taken that many hops from the right of X-Forwarded-For, so the header cannot be spoofed.
 NUM_PROXIES = env_read("int", "NUM_PROXIES", default=0)

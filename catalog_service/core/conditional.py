@@ -1,0 +1,65 @@
+"""Optimistic concurrency: responses carry an ETag, writes may send it back in If-Match.
+
+A write whose If-Match no longer matches answers 412, so an admin never silently overwrites a
+change made since they read the resource. A write without If-Match is allowed (older clients).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag from your last read; 412 if the resource changed since.",
+)
+
+
+class PreconditionFailedError(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it; read it again and retry."
+    default_code = "precondition_failed"
+
+
+def etag_for(instance) -> str:
+    return f'"{instance.pk}-{instance.updated_at.timestamp():.6f}"'
+
+
+class ConditionalWriteMixin:
+    """For ModelViewSets over models with `updated_at`: ETag on reads, If-Match on writes."""
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_for(self._retrieved)
+        return response
+
+    def get_object(self):
+        self._retrieved = super().get_object()
+        return self._retrieved
+
+    def locked_object(self):
+        """The object, row-locked until the transaction ends, after checking If-Match.
+
+        The check runs under the lock, so of two writers holding the same ETag the second
+        waits for the first to commit and then gets 412.
+        """
+        model = self.get_queryset().model
+        instance = get_object_or_404(model.objects.select_for_update(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, instance)
+        if_match = self.request.headers.get("If-Match")
+        if if_match and if_match.strip() != "*":
+            accepted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+            if etag_for(instance) not in accepted:
+                raise PreconditionFailedError()
+        return instance
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        written = getattr(self, "_written", None)
+        if written is not None and response.status_code == 200:
+            response["ETag"] = etag_for(written)
+        return response
