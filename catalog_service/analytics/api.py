@@ -41,11 +41,14 @@ class ReportView(APIView):
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
-    def handle_exception(self, exc):
-        # Errors keep the JSON error shape even when CSV was asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Only reports are tables: errors and OPTIONS metadata stay JSON even if CSV was asked.
+        renderer = getattr(request, "accepted_renderer", None)
+        is_table = isinstance(getattr(response, "data", None), dict) and "columns" in response.data
+        if renderer is not None and renderer.format == "csv" and not is_table:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class ViewsReportView(ReportView):

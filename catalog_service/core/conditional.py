@@ -4,11 +4,11 @@ A write whose If-Match no longer matches answers 412, so an admin never silently
 change made since they read the resource. A write without If-Match is allowed (older clients).
 """
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.generics import get_object_or_404
 
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
