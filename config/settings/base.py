@@ -269,6 +269,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog_service.core.schema.add_error_responses",
+    ],
 }
 
 LOG_LEVEL = env_read("str", "LOG_LEVEL", default="INFO")

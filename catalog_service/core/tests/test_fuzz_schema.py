@@ -10,7 +10,15 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
 
-CHECKS = "not_a_server_error,response_schema_conformance"
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "response_schema_conformance",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+    ]
+)
 
 
 def schemathesis(server, *headers: str, examples: int) -> subprocess.CompletedProcess:
