@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from django.conf import settings
 from django.db import connection
@@ -158,3 +159,34 @@ class Worker(ManagedProcess):
                 return
             time.sleep(0.2)
         raise RuntimeError(f"worker not ready in 30 s:\n{self.output()}")
+
+
+class RedisServer:
+    """A private redis-server on a free port, so a test can stop and start it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            [*command, "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

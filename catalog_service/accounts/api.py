@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt import views as jwt_views
 
 from catalog_service.core.permissions import IsAdmin
+from catalog_service.core.throttling import AuthEndpointThrottle
 
 from . import services
 from .selectors import user_list
@@ -50,7 +50,7 @@ class UserViewSet(viewsets.ModelViewSet):
 
 
 class AuthThrottled:
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [AuthEndpointThrottle]
     throttle_scope = "auth"
 
 

@@ -27,11 +27,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request_id = request_id_from(request.headers.get("X-Request-ID"))
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset afterwards: Django logs a failed request's line after the middleware returns,
+        # and the next request on this thread sets its own id first anyway.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

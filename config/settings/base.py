@@ -10,6 +10,8 @@ DEBUG = env_read("bool", "DEBUG", "API_DEBUG", default=False)
 
 SECRET_KEY = env_read("str", "SECRET_KEY", "API_SECRET_KEY", default="")
 JWT_SIGNING_KEY = env_read("str", "JWT_SIGNING_KEY", default="")
+# Previous SECRET_KEYs, still accepted for signatures while sessions move to the new key.
+SECRET_KEY_FALLBACKS = env_read("list", "SECRET_KEY_FALLBACKS", default=[])
 if not SECRET_KEY or not JWT_SIGNING_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -100,6 +102,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "catalog",
+            # Fail fast when Redis is down: callers degrade instead of hanging.
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 1.0},
         }
     }
 else:
@@ -123,6 +127,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# Keep Django's logging (JSON lines) in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Anonymous product reads: "redis" (production), "database" (embedded default) or "off".
 VIEW_COUNTING = env_read("str", "VIEW_COUNTING", default="redis" if REDIS_URL else "database")
