@@ -72,3 +72,12 @@ node_modules/.package-lock.json: package-lock.json
 # overrides the port), checked by the Postman collection in postman/ with newman.
 e2e: install node_modules/.package-lock.json
 	bin/e2e
+
+.PHONY: bench
+# Requests/s of the API in each view-counting mode against bare WSGI ceilings, on a throwaway
+# PostgreSQL database (see bench/README.md). Needs PostgreSQL and Redis on 127.0.0.1, and wrk.
+BENCH_PRODUCTS ?= 10000
+BENCH_DURATION ?= 15s
+BENCH_CONNECTIONS ?= 32
+bench: install
+	$(PY) bench/run.py --products $(BENCH_PRODUCTS) --duration $(BENCH_DURATION) --connections $(BENCH_CONNECTIONS)

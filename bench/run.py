@@ -1,0 +1,615 @@
+"""`make bench`: throughput of the API against two bare WSGI apps, in each view-counting mode.
+
+Steps, all on 127.0.0.1, each bounded in time:
+
+1. wrk is installed if missing (apt-get, as root only).
+2. A throwaway PostgreSQL database is created, migrated and seeded (bench/seed.py).
+3. The ceilings (bench/ceiling.py) are served by gunicorn with the flags of bin/start-api and
+   driven with the random-detail workload.
+4. The API is served by bin/start-api with production settings, once per counting mode
+   (off, database, redis), and driven with every workload (bench/lua/). After each workload the
+   stored counts are checked against the 2xx responses the server wrote (its access log) and those
+   wrk read (its Lua response() callback); the two differ only by requests still in flight when
+   wrk stopped, at most one per connection.
+5. One table is printed; every process started here is stopped and the database is dropped.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import redis
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "lua"
+VENV_BIN = Path(sys.executable).parent
+PAGE_SIZE = 25  # the API's default page size (API_PAGE_SIZE)
+MODES = ("off", "database", "redis")
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+@dataclass
+class Config:
+    products: int
+    duration: str
+    connections: int
+    wrk_threads: int
+    workers: int
+    worker_class: str
+    threads: int
+    warmup: str
+    database: str
+    admin_url: str
+    redis_url: str
+    keep_logs: bool
+
+    @property
+    def database_url(self) -> str:
+        base = self.admin_url.rsplit("/", 1)[0]
+        return f"{base}/{self.database}"
+
+
+def parse_args() -> Config:
+    parser = argparse.ArgumentParser(description="Benchmark the catalog API (see bench/README.md).")
+    env = os.environ.get
+    parser.add_argument("--products", type=int, default=int(env("BENCH_PRODUCTS", "10000")))
+    parser.add_argument("--duration", default=env("BENCH_DURATION", "15s"), help="per workload")
+    parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "32")))
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn WEB_CONCURRENCY")
+    parser.add_argument("--worker-class", default="sync", help="GUNICORN_WORKER_CLASS")
+    parser.add_argument("--threads", type=int, default=1, help="GUNICORN_THREADS")
+    parser.add_argument("--warmup", default="3s", help="unmeasured run after each server start")
+    parser.add_argument("--database", default="catalog_bench", help="dropped and recreated")
+    parser.add_argument(
+        "--admin-url",
+        default=env("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL URL allowed to create databases",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="a Redis database of its own: it is flushed before every workload",
+    )
+    parser.add_argument("--keep-logs", action="store_true", help="keep the server logs")
+    args = parser.parse_args()
+    return Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__})
+
+
+def seconds(duration: str) -> float:
+    """wrk's duration syntax: 15, 15s, 2m, 1h."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([smh]?)", duration.strip())
+    if not match:
+        raise SystemExit(f"Cannot read the duration {duration!r} (examples: 15s, 2m).")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# --- tools and services -------------------------------------------------------------------------
+
+
+def wrk_ensure() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is not installed; install it first: sudo apt-get install -y wrk")
+    log("installing wrk (apt-get)")
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "wrk"]
+    quiet = {"stdout": subprocess.DEVNULL, "timeout": 600}
+    if subprocess.run(install, check=False, **quiet).returncode != 0:
+        subprocess.run(["apt-get", "update"], check=True, **quiet)
+        subprocess.run(install, check=True, **quiet)
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_recreate(config: Config) -> None:
+    with psycopg.connect(config.admin_url, autocommit=True) as conn:
+        name = sql.Identifier(config.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def database_drop(config: Config) -> None:
+    with psycopg.connect(config.admin_url, autocommit=True) as conn:
+        name = sql.Identifier(config.database)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def load_average() -> str:
+    """1, 5 and 15-minute load averages: other work on a shared machine shows here."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine_describe(config: Config, wrk: str) -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    meminfo = Path("/proc/meminfo").read_text()
+    mem_kb = int(re.search(r"^MemTotal:\s*(\d+)", meminfo, re.M).group(1))
+    with psycopg.connect(config.admin_url) as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+    redis_version = redis.Redis.from_url(config.redis_url).info("server")["redis_version"]
+    wrk_out = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
+    gunicorn = subprocess.run(
+        [str(VENV_BIN / "gunicorn"), "--version"], capture_output=True, text=True, check=False
+    )
+    return [
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"cpu: {os.cpu_count()} x {model.group(1) if model else 'unknown'}",
+        f"memory: {mem_kb / 1024 / 1024:.1f} GiB; load average at start: {load_average()}",
+        f"postgresql: {pg_version}; redis: {redis_version}",
+        f"wrk: {(wrk_out.stdout + wrk_out.stderr).split(' Copyright')[0].strip()}; "
+        f"{gunicorn.stdout.strip()}; python {sys.version.split()[0]}",
+        f"gunicorn: {config.workers} x {config.worker_class} worker(s), "
+        f"{config.threads} thread(s) each; wrk: {config.connections} connections, "
+        f"{config.wrk_threads} threads, {config.duration} per workload",
+    ]
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+class Server:
+    """A gunicorn started in its own process group, stopped through that group (by its PID)."""
+
+    running: list["Server"] = []
+
+    def __init__(self, name: str, argv: list[str], env: dict, logs: Path):
+        self.name = name
+        self.argv = argv
+        self.env = env
+        self.port = int(env["BIND"].rsplit(":", 1)[1])
+        self.output = logs / f"{name}.log"
+        self.access_log = Path(env["GUNICORN_ACCESS_LOG"])
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str) -> "Server":
+        with self.output.open("w") as out:
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                process_group=0,  # its own group: stopped as a whole
+            )
+        Server.running.append(self)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited at start:\n{self.output.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + ready_path, timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not answer in 60 s:\n{self.output.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        if self in Server.running:
+            Server.running.remove(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for server in list(cls.running):
+            server.stop()
+
+
+def gunicorn_env(config: Config, logs: Path, name: str) -> dict:
+    """What bin/start-api reads: the same flags serve the ceilings and the API."""
+    return {
+        "BIND": f"127.0.0.1:{free_port()}",
+        "WEB_CONCURRENCY": str(config.workers),
+        "GUNICORN_THREADS": str(config.threads),
+        "GUNICORN_WORKER_CLASS": config.worker_class,
+        "GUNICORN_TIMEOUT": "30",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_ACCESS_LOG": str(logs / f"{name}.access.log"),
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+
+
+def ceiling_argv(app: str, env: dict) -> list[str]:
+    """bin/start-api's command line, with a bench/ceiling.py app in place of the API."""
+    return [
+        str(VENV_BIN / "gunicorn"),
+        f"bench.ceiling:{app}",
+        "--bind", env["BIND"],
+        "--workers", env["WEB_CONCURRENCY"],
+        "--threads", env["GUNICORN_THREADS"],
+        "--worker-class", env["GUNICORN_WORKER_CLASS"],
+        "--timeout", env["GUNICORN_TIMEOUT"],
+        "--graceful-timeout", "20",
+        "--keep-alive", "5",
+        "--max-requests", env["GUNICORN_MAX_REQUESTS"],
+        "--max-requests-jitter", "100",
+        "--access-logfile", env["GUNICORN_ACCESS_LOG"],
+        "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"],
+    ]  # fmt: skip
+
+
+def django_env(config: Config, mode: str, secret: str) -> dict:
+    """Production settings on plain HTTP, no throttling, the bench database and Redis db."""
+    return {
+        **os.environ,
+        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DEBUG": "false",
+        "SECRET_KEY": secret,
+        "JWT_SIGNING_KEY": secret + "-jwt",
+        "JWT_ACCESS_MINUTES": "120",
+        "DATABASE_URL": config.database_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "THROTTLE_ANON_RATE": "",
+        "THROTTLE_AUTH_RATE": "",
+        "REDIS_URL": config.redis_url,
+        "CELERY_BROKER_URL": config.redis_url,
+        "VIEW_COUNTING": mode,
+        "NOTIFICATION_CHANNELS": "console",
+        "MIGRATE_ON_START": "false",
+    }
+
+
+def manage(env: dict, *args: str, timeout: float = 600) -> str:
+    result = subprocess.run(
+        [sys.executable, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+# --- wrk ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrkResult:
+    requests: int = 0
+    duration_us: int = 0
+    p50_us: int = 0
+    p90_us: int = 0
+    p99_us: int = 0
+    max_us: int = 0
+    s2xx: int = 0
+    s3xx: int = 0
+    s4xx: int = 0
+    s5xx: int = 0
+    sother: int = 0
+    err_connect: int = 0
+    err_read: int = 0
+    err_write: int = 0
+    err_timeout: int = 0
+
+    @property
+    def rps(self) -> float:
+        return self.requests / (self.duration_us / 1e6) if self.duration_us else 0.0
+
+    @property
+    def non_2xx(self) -> int:
+        return self.requests - self.s2xx
+
+    @property
+    def socket_errors(self) -> int:
+        return self.err_connect + self.err_read + self.err_write + self.err_timeout
+
+
+def wrk_run(config: Config, wrk: str, url: str, script: str, args: list, duration: str):
+    argv = [
+        wrk,
+        "--threads", str(min(config.wrk_threads, config.connections)),
+        "--connections", str(config.connections),
+        "--duration", duration,
+        "--timeout", "10s",
+        "--latency",
+        "--script", str(LUA / script),
+        url,
+        "--", *map(str, args),
+    ]  # fmt: skip
+    result = subprocess.run(
+        argv, capture_output=True, text=True, timeout=seconds(duration) + 60, check=False
+    )
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
+    if result.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    values = dict(pair.split("=") for pair in line.split()[1:])
+    return WrkResult(**{name: int(value) for name, value in values.items()})
+
+
+# --- counting checks ----------------------------------------------------------------------------
+
+_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
+
+
+def access_log_quiet(path: Path, limit: float = 15.0) -> int:
+    """Waits until the server has finished what wrk left in flight; returns the log size."""
+    deadline = time.monotonic() + limit
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        current = path.stat().st_size if path.exists() else 0
+        if current != size:
+            size, since = current, time.monotonic()
+        elif time.monotonic() - since >= 1.0:
+            break
+        time.sleep(0.2)
+    return size
+
+
+def access_log_2xx(path: Path, offset: int) -> int:
+    """2xx product responses the server wrote after `offset` (in flight at the stop included)."""
+    count = 0
+    with path.open("rb") as f:
+        f.seek(offset)
+        for raw in f:
+            match = _ACCESS.search(raw.decode(errors="replace"))
+            if match and match["path"].startswith("/api/v1/product/"):
+                count += match["status"].startswith("2")
+    return count
+
+
+@dataclass
+class Counted:
+    table: str
+    batches_table: str
+    config: Config
+
+    def reset(self) -> None:
+        with psycopg.connect(self.config.database_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("TRUNCATE {}, {}").format(
+                    sql.Identifier(self.table), sql.Identifier(self.batches_table)
+                )
+            )
+        redis.Redis.from_url(self.config.redis_url).flushdb()
+
+    def stored(self) -> tuple[int, int]:
+        query = sql.SQL("SELECT coalesce(sum(views), 0), coalesce(sum(impressions), 0) FROM {}")
+        with psycopg.connect(self.config.database_url) as conn:
+            views, impressions = conn.execute(query.format(sql.Identifier(self.table))).fetchone()
+        return int(views), int(impressions)
+
+
+@dataclass
+class Check:
+    verdict: str  # PASS / FAIL / "-"
+    detail: str = ""
+
+
+def counts_check(
+    *, kind: str | None, mode: str, stored: tuple[int, int], served: int, wrk: WrkResult, conns: int
+) -> Check:
+    """Stored counts must equal the 2xx responses the server wrote, exactly.
+
+    wrk reads fewer: a request in flight when it stops is served (and counted) but never read.
+    Each connection has at most one request in flight, so the gap is between 0 and connections.
+    """
+    views, impressions = stored
+    expected = (0, 0)  # counting off, or not an anonymous read
+    if mode != "off" and kind == "views":
+        expected = (served, 0)
+    elif mode != "off" and kind == "impressions":
+        expected = (0, served * PAGE_SIZE)
+    in_flight = served - wrk.s2xx
+    ok = (views, impressions) == expected and 0 <= in_flight <= conns
+    detail = (
+        f"stored views={views} impressions={impressions}, expected {expected[0]}/{expected[1]} "
+        f"from {served} 2xx served; wrk read {wrk.s2xx} 2xx, in flight at stop {in_flight} "
+        f"(bound 0..{conns})"
+    )
+    return Check("PASS" if ok else "FAIL", detail)
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    workload: str
+    mode: str
+    result: WrkResult
+    check: Check = field(default_factory=lambda: Check("-"))
+
+
+@dataclass
+class Workload:
+    name: str
+    script: str
+    args: list
+    counts: str | None  # "views", "impressions" or None (not an anonymous read)
+
+
+def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
+    wrk = wrk_ensure()
+    machine = machine_describe(config, wrk)
+    for line in machine:
+        log(line)
+    redis.Redis.from_url(config.redis_url).ping()
+
+    secret = secrets.token_urlsafe(40)
+    setup_env = django_env(config, "database", secret)
+    log(f"database {config.database}: recreate, migrate")
+    database_recreate(config)
+    manage(setup_env, "manage.py", "migrate", "--noinput")
+    log(f"seeding {config.products} products, 100 brands, one admin")
+    started = time.monotonic()
+    seeded = json.loads(
+        manage(setup_env, "-m", "bench.seed", "--products", str(config.products)).splitlines()[-1]
+    )
+    log(f"seeded {seeded['products']} products in {time.monotonic() - started:.1f} s")
+    first, last = seeded["first_id"], seeded["last_id"]
+    assert last - first + 1 == seeded["products"], "product ids are not contiguous"
+    pages = seeded["products"] // PAGE_SIZE
+    if pages < 1:
+        raise SystemExit(f"need at least {PAGE_SIZE} products for the list workload")
+    hot = first + (last - first) // 2
+    counted = Counted(seeded["counts_table"], seeded["batches_table"], config)
+
+    detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
+    workloads = [
+        detail_random,
+        Workload("detail, one hot product", "detail_hot.lua", [hot], "views"),
+        Workload(f"list, random page of {PAGE_SIZE}", "list_pages.lua", [pages], "impressions"),
+        Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None),
+    ]
+    rows: list[Row] = []
+
+    for app, label in (("static_app", "ceiling: fixed JSON"), ("select_app", "ceiling: 1 SELECT")):
+        env = {
+            **os.environ,
+            **gunicorn_env(config, logs, app),
+            "DATABASE_URL": config.database_url,
+            "BENCH_PRODUCT_TABLE": seeded["product_table"],
+            "BENCH_BRAND_TABLE": seeded["brand_table"],
+        }
+        server = Server(app, ceiling_argv(app, env), env, logs).start(f"/api/v1/product/{first}/")
+        try:
+            wrk_run(
+                config, wrk, server.url, detail_random.script, detail_random.args, config.warmup
+            )
+            log(f"{label}: {config.duration}")
+            result = wrk_run(
+                config, wrk, server.url, detail_random.script, detail_random.args, config.duration
+            )
+            rows.append(Row(label, "-", result))
+            log(f"  {result.rps:.0f} req/s")
+        finally:
+            server.stop()
+
+    for mode in MODES:
+        env = {**django_env(config, mode, secret), **gunicorn_env(config, logs, f"api-{mode}")}
+        server = Server(f"api-{mode}", [str(ROOT / "bin" / "start-api")], env, logs)
+        server.start("/healthz")
+        try:
+            for warm in (workloads[0], workloads[2]):
+                wrk_run(config, wrk, server.url, warm.script, warm.args, config.warmup)
+            for workload in workloads:
+                # Requests left in flight by the previous run are served first, then forgotten.
+                offset = access_log_quiet(server.access_log)
+                counted.reset()
+                log(f"API, counting {mode}: {workload.name}: {config.duration}")
+                result = wrk_run(
+                    config, wrk, server.url, workload.script, workload.args, config.duration
+                )
+                access_log_quiet(server.access_log)
+                served = access_log_2xx(server.access_log, offset)
+                if mode == "redis":
+                    moved = manage(env, "manage.py", "flush_view_counts", timeout=120).strip()
+                    log(f"  flush_view_counts: {moved}")
+                check = counts_check(
+                    kind=workload.counts,
+                    mode=mode,
+                    stored=counted.stored(),
+                    served=served,
+                    wrk=result,
+                    conns=config.connections,
+                )
+                rows.append(Row(workload.name, mode, result, check))
+                log(f"  {result.rps:.0f} req/s; counts {check.verdict}: {check.detail}")
+        finally:
+            server.stop()
+    return rows, machine
+
+
+def table(rows: list[Row]) -> str:
+    reference = next((r.result.rps for r in rows if r.workload == "ceiling: 1 SELECT"), 0.0)
+    order = {name: i for i, name in enumerate(dict.fromkeys(r.workload for r in rows))}
+    rows = sorted(rows, key=lambda r: (order[r.workload], (*MODES, "-").index(r.mode)))
+    lines = [
+        "| workload | counting | req/s | p50 ms | p99 ms | non-2xx | socket errors "
+        "| vs 1-SELECT app | counts check |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        r = row.result
+        ratio = f"{r.rps / reference:.2f}" if reference else "-"
+        lines.append(
+            f"| {row.workload} | {row.mode} | {r.rps:,.0f} | {r.p50_us / 1000:.1f} "
+            f"| {r.p99_us / 1000:.1f} | {r.non_2xx} | {r.socket_errors} | {ratio} "
+            f"| {row.check.verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    config = parse_args()
+    # SIGTERM (make interrupted, a CI timeout) unwinds like Ctrl-C: every process is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    logs = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    started = time.monotonic()
+    failed = True
+    try:
+        rows, machine = run(config, logs)
+        print()
+        print("\n".join(f"- {line}" for line in machine))
+        print()
+        print(table(rows))
+        print()
+        for row in rows:
+            if row.check.verdict != "-":
+                print(f"{row.check.verdict} {row.workload} / {row.mode}: {row.check.detail}")
+        failed = any(row.check.verdict == "FAIL" for row in rows)
+        print(f"\nTotal time {time.monotonic() - started:.0f} s; load average {load_average()}.")
+    finally:
+        Server.stop_all()
+        try:
+            database_drop(config)
+        except psycopg.Error as exc:
+            print(f"could not drop database {config.database}: {exc}", file=sys.stderr)
+        try:  # the bench's own Redis database: counts and unconsumed task messages
+            redis.Redis.from_url(config.redis_url).flushdb()
+        except redis.RedisError as exc:
+            print(f"could not flush {config.redis_url}: {exc}", file=sys.stderr)
+        if config.keep_logs or failed:
+            print(f"Server logs: {logs}", file=sys.stderr)
+        else:
+            shutil.rmtree(logs, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
