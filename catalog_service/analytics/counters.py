@@ -106,7 +106,9 @@ def _redis_increment(counts: Counts) -> bool:
         for key, n in counts.items():
             pipe.hincrby(LIVE_KEY, _field(*key), n)
         pipe.execute()
-    except redis.RedisError as exc:
+    # ValueError too: redis-py can fail that way while opening a connection under many threads;
+    # nothing was sent then, so counting in the database instead counts once.
+    except (redis.RedisError, ValueError, OSError) as exc:
         # Skip Redis for a while so every read does not wait for its timeout.
         _RedisState.down_until = time.monotonic() + settings.VIEW_COUNTING_REDIS_RETRY_SECONDS
         logger.warning("view counting falls back to the database: %s", exc)

@@ -1,0 +1,78 @@
+"""PostgreSQL restarted under a load of reads: 503 JSON while it is down, never a traceback, and
+the API recovers by itself. Lost: nothing (reads that failed were answered 503, not counted)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from testing.services import PostgresServer
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def private_postgres():
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("needs root to run a private PostgreSQL cluster as the postgres user")
+    server = PostgresServer().init().start()
+    yield server
+    server.destroy()
+
+
+def test_postgres_restart_answers_503_then_recovers(live_api, private_postgres):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "true"}
+    env["DATABASE_URL"] = private_postgres.url
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    api = live_api(DATABASE_URL=private_postgres.url, DB_CONN_MAX_AGE=60)
+    url = f"{api.url}/api/v1/product/"
+    assert requests.get(url, timeout=10).status_code == 200
+
+    answers: list[tuple[float, int, str]] = []
+    stop = threading.Event()
+
+    def reader():
+        with requests.Session() as session:
+            while not stop.is_set():
+                response = session.get(url, timeout=10)
+                answers.append((time.monotonic(), response.status_code, response.text))
+                time.sleep(0.02)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1)
+        private_postgres.stop()
+        down_at = time.monotonic()
+        time.sleep(2)
+        restarting_at = time.monotonic()  # it may accept connections before start() returns
+        private_postgres.start()
+        up_at = time.monotonic()
+        time.sleep(3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+    statuses = {status for _, status, _ in answers}
+    assert statuses <= {200, 503}, statuses
+    outage = [(s, body) for t, s, body in answers if down_at + 0.5 < t < restarting_at]
+    assert outage and all(s == 503 for s, _ in outage)
+    assert all('"code":"service_unavailable"' in body.replace(" ", "") for _, body in outage)
+    assert not any("Traceback" in body for _, _, body in answers)
+    recovered = [s for t, s, _ in answers if t > up_at + 1.5]
+    assert recovered and set(recovered) == {200}
