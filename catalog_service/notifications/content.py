@@ -26,9 +26,8 @@ def event_payload(event: ProductChangeEvent) -> dict:
     }
 
 
-def event_message(event: ProductChangeEvent) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) for one change event."""
-    context = {
+def _event_context(event: ProductChangeEvent) -> dict:
+    return {
         "event": event,
         "when": event.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "url": product_url(event.product_id),
@@ -36,7 +35,16 @@ def event_message(event: ProductChangeEvent) -> tuple[str, str, str]:
             (field, _shown(old), _shown(new)) for field, (old, new) in event.changes.items()
         ],
     }
-    subject = f"[Catalog] {event.product_sku} {event.action} by {event.actor_username}"
-    text = render_to_string("notifications/product_change.txt", context)
-    html = render_to_string("notifications/product_change.html", context)
+
+
+def events_message(events: list[ProductChangeEvent]) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) for one change event, or a digest of several."""
+    if len(events) == 1:
+        event = events[0]
+        subject = f"[Catalog] {event.product_sku} {event.action} by {event.actor_username}"
+    else:
+        subject = f"[Catalog] {len(events)} product changes"
+    context = {"items": [_event_context(event) for event in events]}
+    text = render_to_string("notifications/product_changes.txt", context)
+    html = render_to_string("notifications/product_changes.html", context)
     return subject, text, html

@@ -19,7 +19,7 @@ from django.utils import timezone
 from catalog_service.accounts.selectors import active_admins
 from catalog_service.core.exceptions import ConflictError
 
-from .content import event_message, event_payload
+from .content import event_payload, events_message
 from .models import Delivery, ProductChangeEvent
 from .providers import (
     Notification,
@@ -64,10 +64,10 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
     return event
 
 
-def _enqueue(task, *args) -> None:
+def _enqueue(task, *args, countdown: float = 0) -> None:
     """Publishes a task; with the broker down the row stays pending and the sweep sends it."""
     try:
-        task.apply_async(args, retry=False)
+        task.apply_async(args, countdown=countdown or None, retry=False)
     except Exception as exc:  # any broker failure: the outbox row is the source of truth
         logger.warning("broker unavailable, %s%s left for the sweep: %s", task.name, args, exc)
 
@@ -82,8 +82,9 @@ def event_fan_out(event_id: int) -> None:
     from .tasks import delivery_send
 
     pending = Delivery.objects.filter(event_id=event_id, status=Delivery.Status.PENDING)
+    # Sending waits for the digest window, so a burst of changes reaches each admin as one mail.
     for delivery_id in pending.values_list("pk", flat=True):
-        _enqueue(delivery_send, delivery_id)
+        _enqueue(delivery_send, delivery_id, countdown=settings.NOTIFICATION_DIGEST_SECONDS)
 
 
 def _claim(delivery_id: int) -> bool:
@@ -118,8 +119,33 @@ def retry_delay(attempts: int) -> float:
     return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
 
 
-def notification_for(delivery: Delivery, per_recipient: bool) -> Notification:
-    subject, text, html = event_message(delivery.event)
+def _claim_companions(delivery: Delivery) -> list[int]:
+    """Claims the recipient's other pending deliveries on the channel, to send as one digest."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                recipient_id=delivery.recipient_id,
+                channel=delivery.channel,
+                status=Delivery.Status.PENDING,
+            )
+            .exclude(pk=delivery.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: settings.NOTIFICATION_DIGEST_MAX - 1]
+        )
+        now = timezone.now()
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.SENDING,
+            claimed_until=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    return ids
+
+
+def notification_for(delivery: Delivery, per_recipient: bool, companions=()) -> Notification:
+    events = [delivery.event, *(c.event for c in companions)]
+    subject, text, html = events_message(sorted(events, key=lambda e: (e.created_at, e.pk)))
     return Notification(
         delivery_id=delivery.pk,
         subject=subject,
@@ -138,11 +164,16 @@ def delivery_attempt(delivery_id: int) -> float | None:
     if not _claim(delivery_id):
         return None
     delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
+    companions: list[Delivery] = []
     try:
         provider = provider_get(delivery.channel)
-        provider.send(notification_for(delivery, provider.per_recipient))
+        if provider.per_recipient and delivery.recipient_id:
+            ids = _claim_companions(delivery)
+            companions = list(Delivery.objects.select_related("event").filter(pk__in=ids))
+        provider.send(notification_for(delivery, provider.per_recipient, companions))
     except (ProviderPermanentError, ImproperlyConfigured) as exc:
         _finish(delivery, Delivery.Status.FAILED, f"permanent: {exc}")
+        _release(companions, str(exc))
     except Exception as exc:  # temporary by default: a retry costs less than a lost message
         if not isinstance(exc, ProviderTemporaryError):
             logger.exception("unexpected error sending delivery %s", delivery_id)
@@ -153,10 +184,19 @@ def delivery_attempt(delivery_id: int) -> float | None:
         delay = retry_delay(delivery.attempts)
         next_attempt_at = timezone.now() + timedelta(seconds=delay)
         _finish(delivery, Delivery.Status.PENDING, str(exc), next_attempt_at=next_attempt_at)
+        _release(companions, str(exc))
         return delay
     else:
-        _finish(delivery, Delivery.Status.SENT, sent_at=timezone.now())
+        sent_at = timezone.now()
+        for sent in (delivery, *companions):
+            _finish(sent, Delivery.Status.SENT, sent_at=sent_at)
     return None
+
+
+def _release(companions: list[Delivery], error: str) -> None:
+    """Digest companions of a failed send go back to pending; the sweep sends them later."""
+    for companion in companions:
+        _finish(companion, Delivery.Status.PENDING, error, next_attempt_at=timezone.now())
 
 
 def deliveries_sweep() -> int:

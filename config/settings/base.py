@@ -184,6 +184,9 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = env_read(
     "float", "NOTIFICATION_SWEEP_GRACE_SECONDS", default=30.0
 )
 NOTIFICATION_SWEEP_BATCH = 1000
+# Changes for the same admin within this many seconds go out as one digest mail.
+NOTIFICATION_DIGEST_SECONDS = env_read("float", "NOTIFICATION_DIGEST_SECONDS", default=30.0)
+NOTIFICATION_DIGEST_MAX = 50
 CELERY_BEAT_SCHEDULE["notification-deliveries-sweep"] = {
     "task": "catalog_service.notifications.tasks.deliveries_sweep",
     "schedule": NOTIFICATION_SWEEP_SECONDS,

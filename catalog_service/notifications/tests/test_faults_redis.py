@@ -56,6 +56,7 @@ def test_redis_down_reads_and_writes_go_on_and_nothing_is_lost(
         "EMAIL_PORT": smtp_server.port,
         "NOTIFICATION_SWEEP_SECONDS": 1,
         "NOTIFICATION_SWEEP_GRACE_SECONDS": 1,
+        "NOTIFICATION_DIGEST_SECONDS": 0,
     }
     api = live_api(**env)
     detail = f"{api.url}/api/v1/product/{product.id}/"

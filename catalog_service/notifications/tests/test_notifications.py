@@ -204,3 +204,34 @@ def test_admin_site_edit_notifies(
     assert smtp_server.inbox.recipients() == [colleague.email]
     event = ProductChangeEvent.objects.get()
     assert (event.actor_username, event.changes) == ("alice", {"price": ["12.50", "45.00"]})
+
+
+def test_burst_of_changes_reaches_each_admin_as_one_digest(
+    smtp_server, actor, product, django_capture_on_commit_callbacks
+):
+    colleague = AdminFactory()
+    for price in ("20.00", "21.00", "22.00"):
+        with django_capture_on_commit_callbacks(execute=False):
+            catalog_services.product_update(product=product, actor=actor, data={"price": price})
+    first, *rest = Delivery.objects.order_by("pk")
+    delivery_send.apply(args=(first.pk,))
+    for delivery in rest:  # their own tasks find them sent already
+        delivery_send.apply(args=(delivery.pk,))
+    assert smtp_server.inbox.recipients() == [colleague.email]
+    message = smtp_server.inbox.messages[0]
+    assert str(message["Subject"]) == "[Catalog] 3 product changes"
+    text = message.get_body(("plain",)).get_content()
+    assert text.index("12.50 → 20.00") < text.index("20.00 → 21.00") < text.index("21.00 → 22.00")
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 1)}
+
+
+def test_digest_that_fails_leaves_every_change_pending(
+    smtp_server, actor, product, django_capture_on_commit_callbacks
+):
+    AdminFactory()
+    for name in ("A", "B"):
+        with django_capture_on_commit_callbacks(execute=False):
+            catalog_services.product_update(product=product, actor=actor, data={"name": name})
+    smtp_server.stop()
+    delivery_send.apply(args=(Delivery.objects.order_by("pk").first().pk,))
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PENDING}

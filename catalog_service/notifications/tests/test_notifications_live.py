@@ -32,6 +32,7 @@ def stack_env(redis_db, smtp_server, settings):
         "NOTIFICATION_SWEEP_SECONDS": 1,
         "NOTIFICATION_SWEEP_GRACE_SECONDS": 1,
         "NOTIFICATION_CLAIM_SECONDS": 4,
+        "NOTIFICATION_DIGEST_SECONDS": 0,
     }
 
 
@@ -134,3 +135,21 @@ def test_worker_killed_mid_delivery_delivers_exactly_once(
     assert smtp_server.inbox.recipients() == [others[0].email]
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2), delivery.last_error
+
+
+def test_bulk_edit_reaches_each_admin_as_one_digest(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, others, product = team
+    env = {**stack_env, "NOTIFICATION_DIGEST_SECONDS": 3}
+    celery_worker_process(**env)
+    server = live_api(**env)
+    for price in ("40.00", "41.00", "42.00", "43.00", "44.00"):
+        assert patch_price(server, actor, product, price)[0].status_code == 200
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3)
+    time.sleep(5)  # nothing more arrives
+    assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
+    assert {str(m["Subject"]) for m in smtp_server.inbox.messages} == {
+        "[Catalog] 5 product changes"
+    }
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
