@@ -80,31 +80,27 @@ def postgres(transactional_db):
         unavailable("needs PostgreSQL (the suite is running on SQLite)")
 
 
-@pytest.fixture
-def live_api(postgres):
-    """Starts the API with the given environment overrides; stops it after the test."""
-    servers: list[LiveServer] = []
+def _processes(kind):
+    """A starter for `kind` processes (with environment overrides), all stopped at teardown."""
+    started = []
 
-    def start(**env) -> LiveServer:
-        server = LiveServer(**env).start()
-        servers.append(server)
-        return server
+    def start(**env):
+        process = kind(**env)
+        started.append(process)
+        return process.start()
 
     yield start
-    for server in servers:
-        server.stop()
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def live_api(postgres):
+    """Starts the API (bin/start-api) with the given environment overrides."""
+    yield from _processes(LiveServer)
 
 
 @pytest.fixture
 def celery_worker_process(postgres):
-    """Starts a real Celery worker (bin/start-worker); stops or reaps it after the test."""
-    workers: list[Worker] = []
-
-    def start(**env) -> Worker:
-        worker = Worker(**env).start()
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
+    """Starts a real Celery worker (bin/start-worker) with the given environment overrides."""
+    yield from _processes(Worker)
