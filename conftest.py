@@ -8,6 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog_service.accounts.tests.factories import AdminFactory, UserFactory
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
+from catalog_service.core.redis import redis_reset
 from testing.services import LiveServer, Worker, unavailable
 
 
@@ -65,12 +66,10 @@ def redis_db(settings):
         client.flushdb()
     except redis_lib.RedisError as exc:
         unavailable(f"Redis at {settings.REDIS_URL} is unreachable: {exc}")
-    from catalog_service.analytics.counters import _RedisState
-
-    _RedisState.client, _RedisState.down_until = None, 0.0
+    redis_reset()
     yield client
     client.flushdb()
-    _RedisState.client, _RedisState.down_until = None, 0.0
+    redis_reset()
 
 
 @pytest.fixture

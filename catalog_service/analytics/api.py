@@ -1,13 +1,13 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog_service.catalog.models import Product
 from catalog_service.catalog.serializers import ProductSerializer
 from catalog_service.core.permissions import IsAdmin
+from catalog_service.core.renderers import ORJSONRenderer as JSONRenderer
 
 from . import selectors
 from .renderers import CSVRenderer

@@ -7,8 +7,6 @@ off       nothing is counted (used only to measure what counting costs).
 If Redis cannot be reached a read is counted in the database instead: nothing is lost.
 """
 
-import logging
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -19,9 +17,10 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from .models import AppliedCountBatch, ProductDailyViews
+from catalog_service.core.redis import UNAVAILABLE, redis_failed, redis_usable
+from catalog_service.core.redis import redis_client as shared_redis_client
 
-logger = logging.getLogger(__name__)
+from .models import AppliedCountBatch, ProductDailyViews
 
 VIEW, IMPRESSION = "v", "i"
 # (product_id, day, kind) -> count
@@ -71,21 +70,7 @@ def batch_key(batch_id: str) -> str:
     return f"{_PREFIX}:batch:{batch_id}"
 
 
-class _RedisState:
-    client: redis.Redis | None = None
-    down_until: float = 0.0
-
-
-def redis_client() -> redis.Redis:
-    if _RedisState.client is None:
-        _RedisState.client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
-            # Generous on purpose: a reply that times out leaves it unknown whether Redis
-            # counted, and counting again in the database could count twice.
-            socket_timeout=settings.VIEW_COUNTING_REDIS_REPLY_TIMEOUT,
-        )
-    return _RedisState.client
+redis_client = shared_redis_client  # the mover and its tests use the same client
 
 
 def _field(product_id: int, day: date, kind: str) -> str:
@@ -97,21 +82,27 @@ def _parse_field(field: bytes) -> tuple[int, date, str]:
     return int(product_id), date.fromisoformat(day), kind
 
 
+def view_counter(product_id: int) -> tuple[str, str]:
+    """(hash key, field) that counts one view of the product today, for callers that batch it."""
+    return LIVE_KEY, _field(int(product_id), today(), VIEW)
+
+
+def counts_to_pipeline(pipe, counts: Counts) -> None:
+    """Adds the increments to a Redis pipeline (so a caller can share its round trip)."""
+    for key, n in counts.items():
+        pipe.hincrby(LIVE_KEY, _field(*key), n)
+
+
 def _redis_increment(counts: Counts) -> bool:
     """One round trip; False when Redis is unreachable (then the caller counts elsewhere)."""
-    if time.monotonic() < _RedisState.down_until:
+    if not redis_usable():
         return False
     try:
         pipe = redis_client().pipeline(transaction=False)
-        for key, n in counts.items():
-            pipe.hincrby(LIVE_KEY, _field(*key), n)
+        counts_to_pipeline(pipe, counts)
         pipe.execute()
-    # ValueError too: redis-py can fail that way while opening a connection under many threads;
-    # nothing was sent then, so counting in the database instead counts once.
-    except (redis.RedisError, ValueError, OSError) as exc:
-        # Skip Redis for a while so every read does not wait for its timeout.
-        _RedisState.down_until = time.monotonic() + settings.VIEW_COUNTING_REDIS_RETRY_SECONDS
-        logger.warning("view counting falls back to the database: %s", exc)
+    except UNAVAILABLE as exc:
+        redis_failed(exc)
         return False
     return True
 
@@ -119,13 +110,17 @@ def _redis_increment(counts: Counts) -> bool:
 # --- the interface ------------------------------------------------------------------------------
 
 
+def reads_counts(product_ids: Iterable[int], kind: str) -> Counts:
+    day = today()
+    return Counter((int(pid), day, kind) for pid in product_ids)
+
+
 def product_reads_record(*, product_ids: Iterable[int], kind: str) -> None:
     """Counts one read of each product (`kind`: VIEW for a detail, IMPRESSION for a list row)."""
     mode = settings.VIEW_COUNTING
     if mode == "off":
         return
-    day = today()
-    counts: Counts = Counter((int(pid), day, kind) for pid in product_ids)
+    counts = reads_counts(product_ids, kind)
     if not counts:
         return
     if mode == "redis" and _redis_increment(counts):

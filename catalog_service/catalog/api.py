@@ -1,13 +1,18 @@
+from django.conf import settings
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
+from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record, view_counter
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
+from catalog_service.core.redis import UNAVAILABLE, redis_failed
 
+from . import cache as product_cache
 from . import services
 from .filters import ProductFilter
 from .selectors import brand_list, product_list
@@ -66,10 +71,35 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
+        if self._counts(request) and product_cache.enabled():
+            cached = self._cached_retrieve(kwargs["pk"])
+            if cached is not None:
+                return cached
         response = super().retrieve(request, *args, **kwargs)
         if self._counts(request):
             product_reads_record(product_ids=[response.data["id"]], kind=VIEW)
+            if product_cache.enabled():
+                product_cache.fill(self._retrieved)
         return response
+
+    def _cached_retrieve(self, pk: str) -> HttpResponse | None:
+        """Anonymous detail from the cache: no database query; counted in the same round trip."""
+        if not pk.isdigit():
+            return None
+        counts_in_redis = settings.VIEW_COUNTING == "redis"
+        try:
+            value = product_cache.read(pk, view_counter(pk) if counts_in_redis else None)
+        except UNAVAILABLE as exc:
+            redis_failed(exc)
+            return None
+        if value is None:
+            return None
+        if value == product_cache.TOMBSTONE:
+            raise NotFound()
+        if not counts_in_redis:
+            product_reads_record(product_ids=[pk], kind=VIEW)
+        etag, body = product_cache.split(value)
+        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
 
     @staticmethod
     def _counts(request) -> bool:

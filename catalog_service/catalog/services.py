@@ -119,6 +119,9 @@ def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
     _ensure_brand_name_free(name, exclude_pk=brand.pk)
     brand.name = name
     _save(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
+    from . import cache
+
+    cache.brand_products_refresh(brand)
     return brand
 
 

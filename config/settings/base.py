@@ -130,6 +130,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Keep Django's logging (JSON lines) in the worker too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Seconds an anonymous product representation stays in Redis (0 = no cache). Every write stores
+# the fresh one at commit, so this only bounds staleness after a write Redis did not receive.
+PRODUCT_CACHE_SECONDS = env_read("int", "PRODUCT_CACHE_SECONDS", default=300 if REDIS_URL else 0)
+
 # Anonymous product reads: "redis" (production), "database" (embedded default) or "off".
 VIEW_COUNTING = env_read("str", "VIEW_COUNTING", default="redis" if REDIS_URL else "database")
 if VIEW_COUNTING not in ("redis", "database", "off"):
@@ -228,7 +232,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalog_service.core.permissions.IsAdmin"],
     "DEFAULT_PARSER_CLASSES": ["catalog_service.core.parsers.DecimalJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    "DEFAULT_RENDERER_CLASSES": ["catalog_service.core.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "catalog_service.core.pagination.PageNumberPagination",
     "PAGE_SIZE": API_PAGE_SIZE,

@@ -11,6 +11,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/catalo
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("THROTTLE_ANON_RATE", "")
 os.environ.setdefault("VIEW_COUNTING", "database")
+os.environ.setdefault("PRODUCT_CACHE_SECONDS", "0")  # tests of the cache turn it on
 os.environ.setdefault("THROTTLE_AUTH_RATE", "")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-not-for-production")

@@ -7,6 +7,7 @@ import pytest
 from catalog_service.analytics import counters
 from catalog_service.analytics.models import AppliedCountBatch, ProductDailyViews
 from catalog_service.catalog.tests.factories import ProductFactory
+from catalog_service.core.redis import redis_reset
 
 URL = "/api/v1/product/"
 
@@ -105,7 +106,7 @@ def test_redis_mode_counts_in_redis_until_flushed(anon, product, settings, redis
 def test_redis_unreachable_counts_in_the_database(anon, product, settings, redis_db):
     settings.VIEW_COUNTING = "redis"
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    counters._RedisState.client = None
+    redis_reset()
     for _ in range(3):
         assert anon.get(f"{URL}{product.id}/").status_code == 200
     assert stored(product.id) == (3, 0)

@@ -13,6 +13,7 @@ from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
 from catalog_service.catalog.tests.factories import ProductFactory
+from catalog_service.core.redis import redis_reset
 from testing.services import RedisServer
 
 pytestmark = pytest.mark.timeout(180)
@@ -35,9 +36,9 @@ def views(product_id: int) -> int:
 
 def flush(redis_url: str) -> None:
     with override_settings(REDIS_URL=redis_url):
-        counters._RedisState.client = None
+        redis_reset()
         counters.counts_flush()
-    counters._RedisState.client = None
+    redis_reset()
 
 
 def test_redis_down_reads_and_writes_go_on_and_nothing_is_lost(
