@@ -1,14 +1,17 @@
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record, view_counter
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
+from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 from catalog_service.core.redis import UNAVAILABLE, redis_failed
 
@@ -100,6 +103,18 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             product_reads_record(product_ids=[pk], kind=VIEW)
         etag, body = product_cache.split(value)
         return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+
+    @extend_schema(summary="Walk every product by cursor, in id order (anyone)")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="feed",
+        pagination_class=IdCursorPagination,
+        filter_backends=[DjangoFilterBackend],
+    )
+    def feed(self, request, *args, **kwargs):
+        """The same products as the list, paged by cursor: constant cost at any depth."""
+        return self.list(request, *args, **kwargs)
 
     @staticmethod
     def _counts(request) -> bool:

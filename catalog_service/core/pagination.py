@@ -7,3 +7,15 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
+
+
+class IdCursorPagination(pagination.CursorPagination):
+    """`{next, previous, results}` by primary key: every page costs the same, however deep.
+
+    For clients that walk the whole collection (exports, synchronisation jobs); page numbers
+    cost more the deeper they go (OFFSET) and need a COUNT(*) of the whole result.
+    """
+
+    ordering = ("id",)
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE

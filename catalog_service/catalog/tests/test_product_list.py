@@ -96,3 +96,20 @@ def test_product_list_out_of_range_page_is_404(anon, catalog):
     response = anon.get(URL, {"page": 99})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_product_feed_walks_everything_once_in_id_order(anon, brand, django_assert_max_num_queries):
+    products = ProductFactory.create_batch(60, brand=brand)
+    seen, url = [], f"{URL}feed/?page_size=25"
+    while url:
+        with django_assert_max_num_queries(2):  # the page, and the impression upsert: no COUNT(*)
+            body = anon.get(url).json()
+        assert set(body) == {"next", "previous", "results"}
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert seen == [p.id for p in products]
+
+
+def test_product_feed_applies_filters(anon, catalog):
+    body = anon.get(f"{URL}feed/", {"brand": catalog["denon"].id}).json()
+    assert [row["sku"] for row in body["results"]] == ["CD-1", "AMP-1"]
