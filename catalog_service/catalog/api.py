@@ -22,6 +22,7 @@ from .selectors import brand_list, product_list
 from .serializers import (
     AdminProductSerializer,
     BrandSerializer,
+    ProductFeedSerializer,
     ProductInputSerializer,
     ProductSerializer,
 )
@@ -104,7 +105,10 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         etag, body = product_cache.split(value)
         return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
 
-    @extend_schema(summary="Walk every product by cursor, in id order (anyone)")
+    @extend_schema(
+        summary="Walk every product by cursor, in id order (anyone)",
+        responses=ProductFeedSerializer(many=True),
+    )
     @action(
         detail=False,
         methods=["get"],

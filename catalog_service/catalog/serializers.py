@@ -37,6 +37,10 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProductFeedSerializer(ProductSerializer):
+    """A product in the cursor feed (its own name: the feed's page has no `count`)."""
+
+
 class AdminProductSerializer(ProductSerializer):
     """What admins read: the product plus its all-time anonymous view counts."""
 
