@@ -61,12 +61,20 @@ def read(product_id, counter: tuple[str, str] | None = None) -> bytes | None:
     return redis_client().eval(_READ_AND_COUNT, 2, *keys, field)
 
 
-def fill(product: Product) -> None:
-    """After a miss: store what this reader read, unless a writer stored something since."""
+def read_many(product_ids: list[int]) -> list[bytes | None]:
+    """The cached entries of several products, in order, in one round trip (MGET)."""
+    if not product_ids:
+        return []
+    return redis_client().mget([_key(product_id) for product_id in product_ids])
+
+
+def fill(*entries: tuple[int, bytes]) -> None:
+    """After misses: store what this reader read, unless a writer stored something since."""
     try:
-        redis_client().set(
-            _key(product.pk), entry(product), ex=settings.PRODUCT_CACHE_SECONDS, nx=True
-        )
+        pipe = redis_client().pipeline(transaction=False)
+        for product_id, value in entries:
+            pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS, nx=True)
+        pipe.execute()
     except UNAVAILABLE as exc:
         redis_failed(exc)
 

@@ -49,7 +49,7 @@ def test_reader_holding_an_old_row_cannot_overwrite_a_commit(
     stale = Product.objects.select_related("brand").get(pk=product.pk)  # read before the write
     with django_capture_on_commit_callbacks(execute=True):
         admin.patch(f"{URL}{product.id}/", {"price": "55.00"}, format="json")
-    product_cache.fill(stale)  # the slow reader now tries to cache what it read
+    product_cache.fill((stale.pk, product_cache.entry(stale)))  # the slow reader caches its row
     assert anon.get(f"{URL}{product.id}/").json()["price"] == "55.00"
 
 
@@ -80,3 +80,41 @@ def test_redis_down_reads_come_from_the_database(anon, product, cached, settings
     redis_reset()
     assert anon.get(f"{URL}{product.id}/").json()["sku"] == product.sku
     assert ProductDailyViews.objects.get(product_id=product.id).views == 1
+
+
+def test_cached_list_matches_the_uncached_one(anon, brand, settings, redis_db):
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    ProductFactory.create_batch(30, brand=brand)
+    query = {"page": 2, "page_size": 10, "ordering": "-price", "search": "Product"}
+    settings.PRODUCT_CACHE_SECONDS = 0
+    uncached = anon.get(URL, query).json()
+    settings.PRODUCT_CACHE_SECONDS = 300
+    cold = anon.get(URL, query).json()
+    warm = anon.get(URL, query).json()
+    assert cold == uncached
+    assert warm == uncached
+
+
+def test_cached_list_page_reads_rows_only_once(anon, brand, cached, django_assert_num_queries):
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    ProductFactory.create_batch(25, brand=brand)
+    with django_assert_num_queries(3):  # COUNT(*), the page's ids, the 25 missing representations
+        anon.get(URL)
+    with django_assert_num_queries(2):  # COUNT(*) and the ids: the rest comes from Redis
+        assert len(anon.get(URL).json()["results"]) == 25
+
+
+def test_cached_list_shows_writes_and_counts_impressions(
+    anon, admin, product, cached, django_capture_on_commit_callbacks
+):
+    anon.get(URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.patch(f"{URL}{product.id}/", {"name": "Renamed"}, format="json")
+    assert anon.get(URL).json()["results"][0]["name"] == "Renamed"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.delete(f"{URL}{product.id}/")
+    assert anon.get(URL).json() == {"count": 0, "next": None, "previous": None, "results": []}
+    counters.counts_flush()
+    assert ProductDailyViews.objects.get(product_id=product.id).impressions == 2
