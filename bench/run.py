@@ -51,6 +51,7 @@ class Config:
     products: int
     duration: str
     connections: int
+    other_admins: int
     wrk_threads: int
     workers: int
     worker_class: str
@@ -73,6 +74,12 @@ def parse_args() -> Config:
     parser.add_argument("--products", type=int, default=int(env("BENCH_PRODUCTS", "10000")))
     parser.add_argument("--duration", default=env("BENCH_DURATION", "15s"), help="per workload")
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", "32")))
+    parser.add_argument(
+        "--other-admins",
+        type=int,
+        default=int(env("BENCH_OTHER_ADMINS", "49")),
+        help="admins notified of each PATCH (one delivery row each)",
+    )
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=5, help="gunicorn WEB_CONCURRENCY")
     parser.add_argument("--worker-class", default="sync", help="GUNICORN_WORKER_CLASS")
@@ -475,10 +482,18 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
     log(f"database {config.database}: recreate, migrate")
     database_recreate(config)
     manage(setup_env, "manage.py", "migrate", "--noinput")
-    log(f"seeding {config.products} products, 100 brands, one admin")
+    log(f"seeding {config.products} products, 100 brands, 1 + {config.other_admins} admins")
     started = time.monotonic()
     seeded = json.loads(
-        manage(setup_env, "-m", "bench.seed", "--products", str(config.products)).splitlines()[-1]
+        manage(
+            setup_env,
+            "-m",
+            "bench.seed",
+            "--products",
+            str(config.products),
+            "--other-admins",
+            str(config.other_admins),
+        ).splitlines()[-1]
     )
     log(f"seeded {seeded['products']} products in {time.monotonic() - started:.1f} s")
     first, last = seeded["first_id"], seeded["last_id"]

@@ -1,11 +1,12 @@
-"""Fills the benchmark database: brands, products and one admin; prints what run.py needs.
+"""Fills the benchmark database: brands, products and admins; prints what run.py needs.
 
     python -m bench.seed --products 10000 --brands 100
 
 Rows are generated inside PostgreSQL (INSERT ... SELECT over generate_series): no Python loop
-and no round trip per row, so a million products take seconds, not minutes. The admin is the only
-account, so a product change has no other admin to notify. Prints one JSON line: the id range,
-the table names and an access token for the admin.
+and no round trip per row, so a million products take seconds, not minutes. `--other-admins N`
+adds N admins (with emails) whom every product change must notify: each PATCH then writes N
+delivery rows in its transaction. Prints one JSON line: the id range, the table names and an
+access token for the acting admin.
 """
 
 import argparse
@@ -21,6 +22,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--brands", type=int, default=100)
     parser.add_argument("--admin", default="bench-admin")
+    parser.add_argument(
+        "--other-admins", type=int, default=0, help="admins to notify of each change"
+    )
     args = parser.parse_args()
 
     django.setup()
@@ -58,6 +62,17 @@ def main() -> None:
         email=f"{args.admin}@example.com",
         password=os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(16),
         is_superuser=True,
+    )
+    from catalog_service.accounts.models import User
+
+    User.objects.bulk_create(
+        User(
+            username=f"{args.admin}-{n}",
+            email=f"{args.admin}-{n}@example.com",
+            is_staff=True,
+            password="!",  # unusable: these accounts only receive notifications
+        )
+        for n in range(1, args.other_admins + 1)
     )
     print(
         json.dumps(
