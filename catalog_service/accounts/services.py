@@ -2,10 +2,10 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from catalog_service.core.exceptions import ConflictError
+from catalog_service.core.exceptions import ConflictError, save_or_conflict
 
 from .models import User
 from .selectors import active_admins
@@ -39,21 +39,13 @@ def _ensure_username_free(username: str, exclude_pk: int | None = None) -> None:
         raise UsernameTakenError(username)
 
 
-def _save(user: User, **kwargs) -> None:
-    try:
-        with transaction.atomic():
-            user.save(**kwargs)
-    except IntegrityError as exc:
-        raise UsernameTakenError(user.username) from exc
-
-
 @transaction.atomic
 def user_create(*, password: str, is_staff: bool = True, is_active: bool = True, **profile) -> User:
     """Creates an account (an admin unless is_staff=False) that can log in at once."""
     user = User(is_staff=is_staff, is_active=is_active, **profile)
     _ensure_username_free(user.username)
     user.set_password(_validated_password(password, user))
-    _save(user)
+    save_or_conflict(user, UsernameTakenError(user.username))
     return user
 
 
@@ -80,7 +72,7 @@ def user_update(*, user: User, data: dict) -> User:
             setattr(user, field, data[field])
     if data.get("password"):
         user.set_password(_validated_password(data["password"], user))
-    _save(user)
+    save_or_conflict(user, UsernameTakenError(user.username))
     return user
 
 

@@ -17,8 +17,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from catalog_service.core.redis import UNAVAILABLE, redis_failed, redis_usable
-from catalog_service.core.redis import redis_client as shared_redis_client
+from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
 
 from .models import AppliedCountBatch, ProductDailyViews
 
@@ -68,9 +67,6 @@ BATCHES_KEY = f"{_PREFIX}:batches"
 
 def batch_key(batch_id: str) -> str:
     return f"{_PREFIX}:batch:{batch_id}"
-
-
-redis_client = shared_redis_client  # the mover and its tests use the same client
 
 
 def _field(product_id: int, day: date, kind: str) -> str:

@@ -19,15 +19,17 @@ class TopRow:
     impressions: int
 
 
-def _in_range(date_from: date, date_to: date) -> QuerySet[ProductDailyViews]:
-    return ProductDailyViews.objects.filter(day__range=(date_from, date_to))
+def _in_range(
+    date_from: date, date_to: date, brand_id: int | None = None
+) -> QuerySet[ProductDailyViews]:
+    rows = ProductDailyViews.objects.filter(day__range=(date_from, date_to))
+    if brand_id is not None:
+        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
+    return rows
 
 
 def views_totals(*, date_from: date, date_to: date, brand_id: int | None = None) -> dict:
-    rows = _in_range(date_from, date_to)
-    if brand_id is not None:
-        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
-    return rows.aggregate(
+    return _in_range(date_from, date_to, brand_id).aggregate(
         views=Coalesce(Sum("views"), Value(0)), impressions=Coalesce(Sum("impressions"), Value(0))
     )
 
@@ -36,11 +38,9 @@ def views_top(
     *, date_from: date, date_to: date, brand_id: int | None = None, limit: int = 20
 ) -> list[TopRow]:
     """The most viewed products in the range (ties broken by impressions, then id)."""
-    rows = _in_range(date_from, date_to)
-    if brand_id is not None:
-        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
     ranked = list(
-        rows.values("product_id")
+        _in_range(date_from, date_to, brand_id)
+        .values("product_id")
         .annotate(total_views=Sum("views"), total_impressions=Sum("impressions"))
         .order_by("-total_views", "-total_impressions", "product_id")[:limit]
     )

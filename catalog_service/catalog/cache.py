@@ -23,8 +23,13 @@ TOMBSTONE = b"-"
 _SEPARATOR = b"\n"
 
 
+def _configured() -> bool:
+    return settings.PRODUCT_CACHE_SECONDS > 0 and bool(settings.REDIS_URL)
+
+
 def enabled() -> bool:
-    return settings.PRODUCT_CACHE_SECONDS > 0 and redis_usable()
+    """Configured, and Redis not marked down: reads may use the cache."""
+    return _configured() and redis_usable()
 
 
 def _key(product_id) -> str:
@@ -90,13 +95,13 @@ def _store(values: dict[int, bytes]) -> None:
 
 
 def store_after_commit(products: Iterable[Product]) -> None:
-    if settings.PRODUCT_CACHE_SECONDS > 0 and settings.REDIS_URL:
+    if _configured():
         values = {product.pk: entry(product) for product in products}
         transaction.on_commit(lambda: _store(values))
 
 
 def tombstone_after_commit(product_id: int) -> None:
-    if settings.PRODUCT_CACHE_SECONDS > 0 and settings.REDIS_URL:
+    if _configured():
         transaction.on_commit(lambda: _store({product_id: TOMBSTONE}))
 
 
@@ -109,5 +114,5 @@ def on_product_changed(sender, *, product, action, **kwargs) -> None:
 
 def brand_products_refresh(brand: Brand) -> None:
     """A renamed brand changes the representation of each of its products."""
-    if settings.PRODUCT_CACHE_SECONDS > 0 and settings.REDIS_URL:
+    if _configured():
         store_after_commit(brand.products.select_related("brand").iterator(chunk_size=2000))

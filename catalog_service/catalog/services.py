@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import ProtectedError
 
-from catalog_service.core.exceptions import ConflictError
+from catalog_service.core.exceptions import ConflictError, save_or_conflict
 
 from .models import Brand, Product
 from .signals import product_changed
@@ -37,15 +37,6 @@ class BrandInUseError(ConflictError):
         )
 
 
-def _save(instance, error: ConflictError, **kwargs) -> None:
-    # The pre-checks give a friendly error; the unique index settles races between them.
-    try:
-        with transaction.atomic():
-            instance.save(**kwargs)
-    except IntegrityError as exc:
-        raise error from exc
-
-
 def _ensure_sku_free(sku: str, exclude_pk: int | None = None) -> None:
     if Product.objects.filter(sku__iexact=sku).exclude(pk=exclude_pk).exists():
         raise SkuTakenError(sku)
@@ -59,7 +50,7 @@ def _display(value: Any) -> Any:
 def product_create(*, actor, sku: str, name: str, price, brand: Brand) -> Product:
     _ensure_sku_free(sku)
     product = Product(sku=sku, name=name, price=price, brand=brand)
-    _save(product, SkuTakenError(sku))
+    save_or_conflict(product, SkuTakenError(sku))
     changes = {field: (None, _display(getattr(product, field))) for field in PRODUCT_FIELDS}
     product_changed.send(
         sender=Product, product=product, actor=actor, action="created", changes=changes
@@ -81,7 +72,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
         _ensure_sku_free(data["sku"], exclude_pk=product.pk)
     for field in changes:
         setattr(product, field, data[field])
-    _save(product, SkuTakenError(product.sku), update_fields=[*changes, "updated_at"])
+    save_or_conflict(product, SkuTakenError(product.sku), update_fields=[*changes, "updated_at"])
     product_changed.send(
         sender=Product, product=product, actor=actor, action="updated", changes=changes
     )
@@ -108,7 +99,7 @@ def _ensure_brand_name_free(name: str, exclude_pk: int | None = None) -> None:
 def brand_create(*, name: str) -> Brand:
     _ensure_brand_name_free(name)
     brand = Brand(name=name)
-    _save(brand, BrandNameTakenError(name))
+    save_or_conflict(brand, BrandNameTakenError(name))
     return brand
 
 
@@ -118,7 +109,7 @@ def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
         return brand
     _ensure_brand_name_free(name, exclude_pk=brand.pk)
     brand.name = name
-    _save(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
+    save_or_conflict(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
     from . import cache
 
     cache.brand_products_refresh(brand)
