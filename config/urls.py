@@ -10,6 +10,7 @@ from catalog_service.accounts.api import (
     TokenVerifyView,
     UserViewSet,
 )
+from catalog_service.catalog import anonymous
 from catalog_service.catalog.api import BrandViewSet, ProductViewSet
 from catalog_service.core import health
 from catalog_service.core.api import CsrfTokenView
@@ -23,6 +24,35 @@ router.register("user", UserViewSet, basename="user")
 router.register("event", ProductChangeEventViewSet, basename="event")
 router.register("notification", NotificationViewSet, basename="notification")
 
+# Anonymous product reads the cache can answer skip DRF; everything else reaches the viewset.
+product_fast_paths = [
+    path(
+        "product/",
+        anonymous.cache_first(
+            ProductViewSet.as_view(
+                {"get": "list", "post": "create"}, basename="product", detail=False
+            ),
+            anonymous.product_page,
+        ),
+    ),
+    path(
+        "product/<int:pk>/",
+        anonymous.cache_first(
+            ProductViewSet.as_view(
+                {
+                    "get": "retrieve",
+                    "put": "update",
+                    "patch": "partial_update",
+                    "delete": "destroy",
+                },
+                basename="product",
+                detail=True,
+            ),
+            anonymous.product_detail,
+        ),
+    ),
+]
+
 api_v1 = [
     path("csrf/", CsrfTokenView.as_view(), name="csrf"),
     path("token/", TokenObtainView.as_view(), name="token-obtain"),
@@ -31,6 +61,7 @@ api_v1 = [
     path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
     path("", include("catalog_service.analytics.urls")),
     path("", include("catalog_service.notifications.urls")),
+    *product_fast_paths,
     *router.urls,
 ]
 

@@ -83,6 +83,13 @@ def view_counter(product_id: int) -> tuple[str, str]:
     return LIVE_KEY, _field(int(product_id), today(), VIEW)
 
 
+def impression_counter() -> tuple[str, str, str]:
+    """(hash key, field prefix, field suffix): prefix + product id + suffix counts an impression
+    of that product today, for callers that count inside Redis."""
+    prefix, suffix = _field(0, today(), IMPRESSION).split(":0:")
+    return LIVE_KEY, f"{prefix}:", f":{suffix}"
+
+
 def counts_to_pipeline(pipe, counts: Counts) -> None:
     """Adds the increments to a Redis pipeline (so a caller can share its round trip)."""
     for key, n in counts.items():

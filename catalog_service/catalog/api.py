@@ -1,14 +1,12 @@
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record, view_counter
+from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.pagination import IdCursorPagination, PageNumberPagination
@@ -84,35 +82,12 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        if self._counts(request) and product_cache.enabled():
-            cached = self._cached_retrieve(kwargs["pk"])
-            if cached is not None:
-                return cached
         response = super().retrieve(request, *args, **kwargs)
         if self._counts(request):
             product_reads_record(product_ids=[response.data["id"]], kind=VIEW)
             if product_cache.enabled():
                 product_cache.fill((self._retrieved.pk, product_cache.entry(self._retrieved)))
         return response
-
-    def _cached_retrieve(self, pk: str) -> HttpResponse | None:
-        """Anonymous detail from the cache: no database query; counted in the same round trip."""
-        if not pk.isdigit():
-            return None
-        counts_in_redis = settings.VIEW_COUNTING == "redis"
-        try:
-            value = product_cache.read(pk, view_counter(pk) if counts_in_redis else None)
-        except UNAVAILABLE as exc:
-            redis_failed(exc)
-            return None
-        if value is None:
-            return None
-        if value == product_cache.TOMBSTONE:
-            raise NotFound()
-        if not counts_in_redis:
-            product_reads_record(product_ids=[pk], kind=VIEW)
-        etag, body = product_cache.split(value)
-        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
 
     def _cached_list(self) -> HttpResponse | None:
         """Anonymous page: the database picks the ids (filters, search, order, count); the
@@ -154,7 +129,9 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             }
         )
         body = head[:-1] + b',"results":[' + b",".join(bodies) + b"]}"
-        return HttpResponse(body, content_type="application/json")
+        response = HttpResponse(body, content_type="application/json")
+        response.product_ids = shown  # what a cached copy of this page counts when it is read
+        return response
 
     @extend_schema(
         summary="Walk every product by cursor, in id order (anyone)",

@@ -5,6 +5,11 @@ deleted product leaves a tombstone; readers that miss fill the cache only if the
 (SET NX). So a reader holding a row read before a commit can never overwrite what the commit
 stored. Entries expire after PRODUCT_CACHE_SECONDS, which also bounds staleness if Redis missed
 a write-through while it was unreachable.
+
+Whole list pages are cached too, under the catalog's version: every write-through also increments
+the version (after storing its entries, in the same ordered pipeline) and drops the previous
+version's pages. A reader takes the version before it queries the database, so a page built
+from rows read before a commit is stored under a version no later reader asks for.
 """
 
 from collections.abc import Iterable
@@ -21,6 +26,10 @@ from .serializers import ProductSerializer
 
 TOMBSTONE = b"-"
 _SEPARATOR = b"\n"
+_VERSION_KEY = "catalog:product:v1:version"
+_PAGES_PREFIX = "catalog:pages:v1:"
+# One serializer for the process: its fields are built once, not on every entry.
+_REPRESENTATION = ProductSerializer()
 
 
 def _configured() -> bool:
@@ -38,7 +47,11 @@ def _key(product_id) -> str:
 
 def entry(product: Product) -> bytes:
     """What is cached: the ETag, a newline, then the JSON body."""
-    return etag_for(product).encode() + _SEPARATOR + json_bytes(ProductSerializer(product).data)
+    return (
+        etag_for(product).encode()
+        + _SEPARATOR
+        + json_bytes(_REPRESENTATION.to_representation(product))
+    )
 
 
 def split(value: bytes) -> tuple[str, bytes]:
@@ -84,11 +97,66 @@ def fill(*entries: tuple[int, bytes]) -> None:
         redis_failed(exc)
 
 
+# Read the page cached under the current version and, on a hit, count an impression of each of
+# its products (ARGV[3] .. id .. ARGV[4] is the counter field). A miss returns the version only.
+_READ_PAGE = """
+local version = redis.call('GET', KEYS[1]) or '0'
+local page = redis.call('HGET', ARGV[1] .. version, ARGV[2])
+if not page then return {version} end
+if ARGV[3] ~= '' then
+  local ids = string.sub(page, 1, string.find(page, '\\n', 1, true) - 1)
+  for id in string.gmatch(ids, '%d+') do
+    redis.call('HINCRBY', KEYS[2], ARGV[3] .. id .. ARGV[4], 1)
+  end
+end
+return {version, page}
+"""
+
+# A new version; the previous version's pages can no longer be asked for.
+_NEW_VERSION = """
+local version = redis.call('INCR', KEYS[1])
+redis.call('UNLINK', ARGV[1] .. (version - 1))
+return version
+"""
+
+
+def page_read(
+    page_key: str, counter: tuple[str, str, str] | None = None
+) -> tuple[bytes, list[int] | None, bytes | None]:
+    """(version, product ids, body) of the cached page, or (version, None, None) on a miss.
+
+    With `counter` (hash key, field prefix, field suffix), a hit also counts its impressions.
+    Raises one of UNAVAILABLE when Redis cannot be reached.
+    """
+    hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
+    reply = redis_client().eval(
+        _READ_PAGE, 2, _VERSION_KEY, hash_key, _PAGES_PREFIX, page_key, prefix, suffix
+    )
+    if len(reply) < 2:
+        return reply[0], None, None
+    ids, _, body = reply[1].partition(_SEPARATOR)
+    return reply[0], [int(pk) for pk in ids.split(b",") if pk], body
+
+
+def page_store(version: bytes, page_key: str, product_ids: list[int], body: bytes) -> None:
+    """Caches a page built after `version` was read (so never older than that version)."""
+    value = ",".join(map(str, product_ids)).encode() + _SEPARATOR + body
+    pages = _PAGES_PREFIX + version.decode()
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.hset(pages, page_key, value)
+        pipe.expire(pages, settings.PRODUCT_CACHE_SECONDS)
+        pipe.execute()
+    except UNAVAILABLE as exc:
+        redis_failed(exc)
+
+
 def _store(values: dict[int, bytes]) -> None:
     try:
         pipe = redis_client().pipeline(transaction=False)
         for product_id, value in values.items():
             pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS)
+        pipe.eval(_NEW_VERSION, 1, _VERSION_KEY, _PAGES_PREFIX)
         pipe.execute()
     except UNAVAILABLE as exc:
         redis_failed(exc)

@@ -20,10 +20,17 @@ class FailOpenMixin:
 class AnonymousReadThrottle(FailOpenMixin, AnonRateThrottle):
     """Limits anonymous clients per IP (X-Forwarded-For read through NUM_PROXIES)."""
 
+    _CHECKED = "anonymous_read_throttle_checked"
+
     def allow_request(self, request, view):
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS or getattr(request, self._CHECKED, False):
             return True  # anonymous writes are refused by permissions anyway
         return super().allow_request(request, view)
+
+    @classmethod
+    def mark_checked(cls, request) -> None:
+        """The request was counted by a view that answers before DRF: not counted twice."""
+        setattr(request, cls._CHECKED, True)
 
 
 class AuthEndpointThrottle(FailOpenMixin, ScopedRateThrottle):

@@ -96,14 +96,72 @@ def test_cached_list_matches_the_uncached_one(anon, brand, settings, redis_db):
     assert warm == uncached
 
 
-def test_cached_list_page_reads_rows_only_once(anon, brand, cached, django_assert_num_queries):
+def test_cached_list_page_needs_no_query_the_second_time(
+    anon, brand, cached, django_assert_num_queries
+):
     from catalog_service.catalog.tests.factories import ProductFactory
 
     ProductFactory.create_batch(25, brand=brand)
     with django_assert_num_queries(3):  # COUNT(*), the page's ids, the 25 missing representations
-        anon.get(URL)
-    with django_assert_num_queries(2):  # COUNT(*) and the ids: the rest comes from Redis
-        assert len(anon.get(URL).json()["results"]) == 25
+        first = anon.get(URL, {"page_size": 25, "ordering": "-price"}).json()
+    with django_assert_num_queries(0):  # the same page, its parameters in another order
+        second = anon.get(URL, {"ordering": "-price", "page_size": 25}).json()
+    assert second == first
+    with django_assert_num_queries(2):  # another page: COUNT(*) and ids; rows come from Redis
+        assert len(anon.get(URL, {"page": 2, "page_size": 10}).json()["results"]) == 10
+
+
+@pytest.mark.parametrize("mode", ["redis", "database"])
+def test_cached_list_pages_count_every_impression(anon, brand, cached, settings, mode):
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    settings.VIEW_COUNTING = mode
+    products = ProductFactory.create_batch(3, brand=brand)
+    for _ in range(4):  # one miss, then three hits
+        assert anon.get(URL).status_code == 200
+    counters.counts_flush()
+    counted = dict(ProductDailyViews.objects.values_list("product_id", "impressions"))
+    assert counted == {product.id: 4 for product in products}
+
+
+def test_page_built_from_old_rows_is_never_served_after_a_write(
+    anon, admin, product, cached, django_capture_on_commit_callbacks
+):
+    from catalog_service.catalog.anonymous import page_key
+
+    request = anon.get(URL).wsgi_request
+    version, ids, body = product_cache.page_read(page_key(request))
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.patch(f"{URL}{product.id}/", {"price": "77.00"}, format="json")
+    product_cache.page_store(version, page_key(request), ids, body)  # a slow reader, too late
+    assert anon.get(URL).json()["results"][0]["price"] == "77.00"
+
+
+def test_logged_in_reads_are_not_answered_from_the_cache(admin, anon, product, cached):
+    anon.get(f"{URL}{product.id}/")
+    anon.get(URL)
+    assert "views" in admin.get(f"{URL}{product.id}/").json()
+    assert "views" in admin.get(URL).json()["results"][0]
+
+
+def test_throttled_anonymous_reads_get_429_from_the_cache_path(anon, product, cached):
+    from django.core.cache import cache
+
+    from catalog_service.core.throttling import AnonymousReadThrottle
+
+    original = AnonymousReadThrottle.THROTTLE_RATES
+    AnonymousReadThrottle.THROTTLE_RATES = {**original, "anon": "3/min"}
+    cache.clear()
+    try:  # a miss, a hit, a page miss (DRF builds it: the throttle must not count it twice)
+        statuses = [anon.get(path).status_code for path in (f"{URL}{product.id}/",) * 2 + (URL,)]
+        refused = anon.get(URL)
+    finally:
+        AnonymousReadThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
 
 
 def test_cached_list_shows_writes_and_counts_impressions(

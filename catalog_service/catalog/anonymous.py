@@ -1,0 +1,120 @@
+"""Anonymous product reads answered from the cache, before DRF and the database.
+
+Anonymous GETs of products are most of the traffic. When the cache can answer one, it is
+answered here with one Redis call that also counts it; anything else (a list page not cached
+yet, a 404, a filter error, a logged-in client, HEAD, the cache off or Redis down) goes to the
+DRF view, which defines the API's behaviour. These views only short-cut it, and give the same
+bodies: a test compares them.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from catalog_service.analytics.counters import (
+    IMPRESSION,
+    VIEW,
+    impression_counter,
+    product_reads_record,
+    view_counter,
+)
+from catalog_service.core.redis import UNAVAILABLE, redis_failed
+from catalog_service.core.throttling import AnonymousReadThrottle
+
+from . import cache as product_cache
+from .selectors import product_list
+
+View = Callable[..., HttpResponse]
+
+
+def _answerable(request: HttpRequest) -> bool:
+    """An anonymous GET (no credentials at all), the cache on, and not throttled."""
+    if (
+        request.method != "GET"
+        or "HTTP_AUTHORIZATION" in request.META
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or not product_cache.enabled()
+    ):
+        return False
+    if not AnonymousReadThrottle().allow_request(request, None):
+        return False  # DRF answers 429 with Retry-After
+    AnonymousReadThrottle.mark_checked(request)
+    return True
+
+
+def _json(body: bytes, **headers) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json", headers=headers)
+
+
+def _counts_in_redis() -> bool:
+    return settings.VIEW_COUNTING == "redis"
+
+
+def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpResponse | None:
+    """The cached product, counted in the same round trip; a miss reads one row and caches it."""
+    try:
+        value = product_cache.read(pk, view_counter(pk) if _counts_in_redis() else None)
+    except UNAVAILABLE as exc:
+        redis_failed(exc)
+        return None
+    if value == product_cache.TOMBSTONE:
+        return None  # deleted: DRF answers 404
+    if value is None:
+        product = product_list().filter(pk=pk).first()
+        if product is None:
+            return None
+        value = product_cache.entry(product)
+        product_cache.fill((product.pk, value))
+        product_reads_record(product_ids=[pk], kind=VIEW)
+    elif not _counts_in_redis():
+        product_reads_record(product_ids=[pk], kind=VIEW)
+    etag, body = product_cache.split(value)
+    return _json(body, ETag=etag)
+
+
+def page_key(request: HttpRequest) -> str:
+    """The page's identity: scheme, host (its links are absolute) and the sorted query."""
+    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query!r}"
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def product_page(request: HttpRequest, drf_view: View) -> HttpResponse:
+    """A cached page, its impressions counted in the same call; a miss is built by DRF, then
+    cached under the version read before it queried the database."""
+    key = page_key(request)
+    try:
+        counter = impression_counter() if _counts_in_redis() else None
+        version, product_ids, body = product_cache.page_read(key, counter)
+    except UNAVAILABLE as exc:
+        redis_failed(exc)
+        return drf_view(request)
+    if body is not None:
+        if not _counts_in_redis():
+            product_reads_record(product_ids=product_ids, kind=IMPRESSION)
+        return _json(body)
+    response = drf_view(request)
+    shown = getattr(response, "product_ids", None)
+    if response.status_code == 200 and shown is not None:
+        product_cache.page_store(version, key, shown, response.content)
+    return response
+
+
+def cache_first(drf_view: View, answer: Callable[..., HttpResponse | None]) -> View:
+    """`drf_view`, with `answer(request, drf_view, **kwargs)` tried first for answerable reads."""
+
+    def view(request, **kwargs):
+        if _answerable(request):
+            response = answer(request, drf_view=drf_view, **kwargs)
+            if response is not None:
+                return response
+        if "pk" in kwargs:
+            kwargs["pk"] = str(kwargs["pk"])
+        return drf_view(request, **kwargs)
+
+    # Not functools.wraps: copying the DRF view's attributes would list it twice in the schema.
+    view.csrf_exempt = True  # DRF checks CSRF itself, for session-authenticated writes
+    view.__doc__ = answer.__doc__
+    return view
