@@ -17,6 +17,7 @@ from catalog_service.core.renderers import json_bytes
 from . import cache as product_cache
 from . import services
 from .filters import ProductFilter
+from .models import Product
 from .selectors import brand_list, product_list
 from .serializers import (
     AdminProductSerializer,
@@ -26,6 +27,8 @@ from .serializers import (
     ProductSerializer,
 )
 
+# One serializer for the process: a ModelSerializer builds its fields on every instance.
+ADMIN_REPRESENTATION = AdminProductSerializer()
 PRECONDITION_FAILED = OpenApiResponse(description="If-Match no longer matches (412).")
 CONDITIONAL = {"parameters": [IF_MATCH_PARAMETER]}
 WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": AdminProductSerializer}
@@ -62,6 +65,10 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         if is_admin(self.request.user):
             return with_view_totals(product_list())
         return product_list()
+
+    def locked_queryset(self):
+        # The write's answer shows the brand and the counts: read them with the locked row.
+        return with_view_totals(Product.objects.select_related("brand"))
 
     def get_serializer_class(self):
         return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer
@@ -173,9 +180,13 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             services.product_delete(product=self.locked_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _read(self, product):
-        """The product as the admin reads it after a write, counters included."""
-        return AdminProductSerializer(self.get_queryset().get(pk=product.pk)).data
+    @staticmethod
+    def _read(product):
+        """The product as the admin reads it after a write, counters included (read under the
+        row lock; a product just created has none)."""
+        if not hasattr(product, "view_total"):
+            product.view_total = product.impression_total = 0
+        return ADMIN_REPRESENTATION.to_representation(product)
 
     @staticmethod
     def _validated(serializer) -> dict:

@@ -32,6 +32,10 @@ def etag_for(instance) -> str:
 class ConditionalWriteMixin:
     """For ModelViewSets over models with `updated_at`: ETag on reads, If-Match on writes."""
 
+    def locked_queryset(self):
+        """What a write reads with its row lock (related rows it joins are read, not locked)."""
+        return self.get_queryset().model.objects.all()
+
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = etag_for(self._retrieved)
@@ -47,8 +51,8 @@ class ConditionalWriteMixin:
         The check runs under the lock, so of two writers holding the same ETag the second
         waits for the first to commit and then gets 412.
         """
-        model = self.get_queryset().model
-        instance = get_object_or_404(model.objects.select_for_update(), pk=self.kwargs["pk"])
+        rows = self.locked_queryset().select_for_update(of=("self",))
+        instance = get_object_or_404(rows, pk=self.kwargs["pk"])
         self.check_object_permissions(self.request, instance)
         if_match = self.request.headers.get("If-Match")
         if if_match and if_match.strip() != "*":

@@ -158,3 +158,21 @@ def test_product_anonymous_detail_has_no_counters(anon, product):
     body = anon.get(detail(product.id)).json()
     assert set(body) == PUBLIC_FIELDS
     assert set(anon.get(URL).json()["results"][0]) == PUBLIC_FIELDS
+
+
+def test_product_update_answers_with_brand_and_all_time_counts(admin, product):
+    from datetime import date
+
+    from catalog_service.analytics.models import ProductDailyViews
+
+    ProductDailyViews.objects.create(
+        product_id=product.id, day=date(2026, 1, 1), views=3, impressions=7
+    )
+    ProductDailyViews.objects.create(
+        product_id=product.id, day=date(2026, 1, 2), views=4, impressions=1
+    )
+    response = admin.patch(detail(product.id), {"price": "10.00"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["price"], body["views"], body["impressions"]) == ("10.00", 7, 8)
+    assert body["brand"] == {"id": product.brand_id, "name": product.brand.name}
