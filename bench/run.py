@@ -15,8 +15,10 @@ Steps, all on 127.0.0.1, each bounded in time:
 """
 
 import argparse
+import base64
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -31,6 +33,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import redis
@@ -56,6 +59,7 @@ class Config:
     workers: int
     worker_class: str
     threads: int
+    server: str
     warmup: str
     database: str
     admin_url: str
@@ -84,6 +88,12 @@ def parse_args() -> Config:
     parser.add_argument("--workers", type=int, default=5, help="gunicorn WEB_CONCURRENCY")
     parser.add_argument("--worker-class", default="sync", help="GUNICORN_WORKER_CLASS")
     parser.add_argument("--threads", type=int, default=1, help="GUNICORN_THREADS")
+    parser.add_argument(
+        "--server",
+        default=env("BENCH_SERVER", "gunicorn"),
+        choices=("gunicorn", "granian"),
+        help="WEB_SERVER for bin/start-api and the ceilings",
+    )
     parser.add_argument("--warmup", default="3s", help="unmeasured run after each server start")
     parser.add_argument("--database", default="catalog_bench", help="dropped and recreated")
     parser.add_argument(
@@ -164,18 +174,22 @@ def machine_describe(config: Config, wrk: str) -> list[str]:
         pg_version = conn.execute("SHOW server_version").fetchone()[0]
     redis_version = redis.Redis.from_url(config.redis_url).info("server")["redis_version"]
     wrk_out = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
-    gunicorn = subprocess.run(
-        [str(VENV_BIN / "gunicorn"), "--version"], capture_output=True, text=True, check=False
-    )
+    servers = [
+        subprocess.run(
+            [str(VENV_BIN / name), "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        for name in ("gunicorn", "granian")
+    ]
     return [
         f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"cpu: {os.cpu_count()} x {model.group(1) if model else 'unknown'}",
         f"memory: {mem_kb / 1024 / 1024:.1f} GiB; load average at start: {load_average()}",
         f"postgresql: {pg_version}; redis: {redis_version}",
         f"wrk: {(wrk_out.stdout + wrk_out.stderr).split(' Copyright')[0].strip()}; "
-        f"{gunicorn.stdout.strip()}; python {sys.version.split()[0]}",
-        f"gunicorn: {config.workers} x {config.worker_class} worker(s), "
-        f"{config.threads} thread(s) each; wrk: {config.connections} connections, "
+        f"{'; '.join(servers)}; python {sys.version.split()[0]}",
+        f"server: {config.server}, {config.workers} worker(s)"
+        + (f" ({config.worker_class})" if config.server == "gunicorn" else "")
+        + f", {config.threads} thread(s) each; wrk: {config.connections} connections, "
         f"{config.wrk_threads} threads, {config.duration} per workload",
     ]
 
@@ -184,7 +198,7 @@ def machine_describe(config: Config, wrk: str) -> list[str]:
 
 
 class Server:
-    """A gunicorn started in its own process group, stopped through that group (by its PID)."""
+    """bin/start-api started in its own process group, stopped through that group (by its PID)."""
 
     running: list["Server"] = []
 
@@ -194,7 +208,9 @@ class Server:
         self.env = env
         self.port = int(env["BIND"].rsplit(":", 1)[1])
         self.output = logs / f"{name}.log"
-        self.access_log = Path(env["GUNICORN_ACCESS_LOG"])
+        # granian writes its access log with its other output
+        granian = env.get("WEB_SERVER") == "granian"
+        self.access_log = self.output if granian else Path(env["GUNICORN_ACCESS_LOG"])
         self.process: subprocess.Popen | None = None
 
     @property
@@ -241,37 +257,20 @@ class Server:
             server.stop()
 
 
-def gunicorn_env(config: Config, logs: Path, name: str) -> dict:
-    """What bin/start-api reads: the same flags serve the ceilings and the API."""
+def server_env(config: Config, logs: Path, name: str) -> dict:
+    """What bin/start-api reads: the same settings serve the ceilings and the API."""
     return {
         "BIND": f"127.0.0.1:{free_port()}",
+        "WEB_SERVER": config.server,
         "WEB_CONCURRENCY": str(config.workers),
         "GUNICORN_THREADS": str(config.threads),
         "GUNICORN_WORKER_CLASS": config.worker_class,
+        "GRANIAN_BLOCKING_THREADS": str(config.threads),
         "GUNICORN_TIMEOUT": "30",
         "GUNICORN_MAX_REQUESTS": "0",
         "GUNICORN_ACCESS_LOG": str(logs / f"{name}.access.log"),
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
-
-
-def ceiling_argv(app: str, env: dict) -> list[str]:
-    """bin/start-api's command line, with a bench/ceiling.py app in place of the API."""
-    return [
-        str(VENV_BIN / "gunicorn"),
-        f"bench.ceiling:{app}",
-        "--bind", env["BIND"],
-        "--workers", env["WEB_CONCURRENCY"],
-        "--threads", env["GUNICORN_THREADS"],
-        "--worker-class", env["GUNICORN_WORKER_CLASS"],
-        "--timeout", env["GUNICORN_TIMEOUT"],
-        "--graceful-timeout", "20",
-        "--keep-alive", "5",
-        "--max-requests", env["GUNICORN_MAX_REQUESTS"],
-        "--max-requests-jitter", "100",
-        "--access-logfile", env["GUNICORN_ACCESS_LOG"],
-        "--forwarded-allow-ips", env["FORWARDED_ALLOW_IPS"],
-    ]  # fmt: skip
 
 
 def django_env(config: Config, mode: str, secret: str) -> dict:
@@ -399,6 +398,14 @@ def access_log_2xx(path: Path, offset: int) -> int:
     return count
 
 
+def redis_forget_all_but_cache(url: str) -> None:
+    """Drops counts and broker messages; keeps the product cache, warm as in production."""
+    client = redis.Redis.from_url(url)
+    doomed = [key for key in client.scan_iter(count=1000) if not key.startswith(b"catalog:")]
+    for start in range(0, len(doomed), 1000):
+        client.delete(*doomed[start : start + 1000])
+
+
 @dataclass
 class Counted:
     table: str
@@ -412,7 +419,7 @@ class Counted:
                     sql.Identifier(self.table), sql.Identifier(self.batches_table)
                 )
             )
-        redis.Redis.from_url(self.config.redis_url).flushdb()
+        redis_forget_all_but_cache(self.config.redis_url)
 
     def stored(self) -> tuple[int, int]:
         query = sql.SQL("SELECT coalesce(sum(views), 0), coalesce(sum(impressions), 0) FROM {}")
@@ -468,6 +475,23 @@ class Workload:
     script: str
     args: list
     counts: str | None  # "views", "impressions" or None (not an anonymous read)
+    modes: tuple[str, ...] = MODES  # the counting modes it runs in
+
+
+def deep_paths(logs: Path, first: int, last: int, pages: int, count: int = 2000) -> dict:
+    """Files of request paths into the last quarter of the catalog (page 30,000 of 40,000 with
+    a million products): by page number (OFFSET) and by the feed's cursor (the position after
+    which a page starts, as DRF's CursorPagination encodes it)."""
+    rng = random.Random(7)
+    numbers = [rng.randint(pages * 3 // 4, pages) for _ in range(count)]
+    positions = [
+        rng.randint(first + (last - first) * 3 // 4, last - PAGE_SIZE) for _ in range(count)
+    ]
+    cursors = [quote(base64.b64encode(f"p={position}".encode()).decode()) for position in positions]
+    files = {"pages": logs / "deep_pages.txt", "cursors": logs / "deep_cursors.txt"}
+    files["pages"].write_text("".join(f"/api/v1/product/?page={n}\n" for n in numbers))
+    files["cursors"].write_text("".join(f"/api/v1/product/feed/?cursor={c}\n" for c in cursors))
+    return {name: str(path) for name, path in files.items()}
 
 
 def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
@@ -505,10 +529,14 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
     counted = Counted(seeded["counts_table"], seeded["batches_table"], config)
 
     detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
+    deep = deep_paths(logs, first, last, pages)
     workloads = [
         detail_random,
         Workload("detail, one hot product", "detail_hot.lua", [hot], "views"),
+        Workload("list, first page", "first_page.lua", [], "impressions", ("redis",)),
         Workload(f"list, random page of {PAGE_SIZE}", "list_pages.lua", [pages], "impressions"),
+        Workload("list, deep page number", "paths.lua", [deep["pages"]], "impressions", ("redis",)),
+        Workload("feed, deep cursor", "paths.lua", [deep["cursors"]], "impressions", ("redis",)),
         Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None),
     ]
     rows: list[Row] = []
@@ -516,12 +544,15 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
     for app, label in (("static_app", "ceiling: fixed JSON"), ("select_app", "ceiling: 1 SELECT")):
         env = {
             **os.environ,
-            **gunicorn_env(config, logs, app),
+            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+            **server_env(config, logs, app),
+            "WSGI_APP": f"bench.ceiling:{app}",
             "DATABASE_URL": config.database_url,
             "BENCH_PRODUCT_TABLE": seeded["product_table"],
             "BENCH_BRAND_TABLE": seeded["brand_table"],
         }
-        server = Server(app, ceiling_argv(app, env), env, logs).start(f"/api/v1/product/{first}/")
+        server = Server(app, [str(ROOT / "bin" / "start-api")], env, logs)
+        server.start(f"/api/v1/product/{first}/")
         try:
             wrk_run(
                 config, wrk, server.url, detail_random.script, detail_random.args, config.warmup
@@ -535,14 +566,18 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
         finally:
             server.stop()
 
+    log("warm_product_cache (as after a Redis flush; the cache then stays warm between runs)")
+    started = time.monotonic()
+    log(f"  {manage(setup_env, 'manage.py', 'warm_product_cache', timeout=1800).strip()} "
+        f"in {time.monotonic() - started:.0f} s")  # fmt: skip
     for mode in MODES:
-        env = {**django_env(config, mode, secret), **gunicorn_env(config, logs, f"api-{mode}")}
+        env = {**django_env(config, mode, secret), **server_env(config, logs, f"api-{mode}")}
         server = Server(f"api-{mode}", [str(ROOT / "bin" / "start-api")], env, logs)
         server.start("/healthz")
         try:
             for warm in (workloads[0], workloads[2]):
                 wrk_run(config, wrk, server.url, warm.script, warm.args, config.warmup)
-            for workload in workloads:
+            for workload in (w for w in workloads if mode in w.modes):
                 # Requests left in flight by the previous run are served first, then forgotten.
                 offset = access_log_quiet(server.access_log)
                 counted.reset()

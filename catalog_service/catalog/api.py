@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
-from catalog_service.core.pagination import IdCursorPagination, PageNumberPagination
+from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 from catalog_service.core.redis import UNAVAILABLE, redis_failed
 from catalog_service.core.renderers import json_bytes
@@ -74,11 +74,7 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer
 
     def list(self, request, *args, **kwargs):
-        if (
-            self._counts(request)
-            and product_cache.enabled()
-            and isinstance(self.paginator, PageNumberPagination)
-        ):
+        if self._counts(request) and product_cache.enabled():
             cached = self._cached_list()
             if cached is not None:
                 return cached
@@ -97,13 +93,11 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return response
 
     def _cached_list(self) -> HttpResponse | None:
-        """Anonymous page: the database picks the ids (filters, search, order, count); the
-        representations come from the cache, the misses from one query that also fills it."""
-        ids = list(
-            self.paginate_queryset(
-                self.filter_queryset(self.get_queryset()).values_list("id", flat=True)
-            )
-        )
+        """Anonymous page (numbered or the feed's cursor): the database picks the ids (filters,
+        search, order, count); the representations come from the cache, the misses from one
+        query that also fills it."""
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
+        ids = [row["id"] for row in rows]
         try:
             cached = product_cache.read_many(ids)
         except UNAVAILABLE as exc:
@@ -127,14 +121,9 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
                 bodies.append(product_cache.split(value)[1])
                 shown.append(pk)
         product_reads_record(product_ids=shown, kind=IMPRESSION)
-        page = self.paginator
-        head = json_bytes(
-            {
-                "count": page.page.paginator.count,
-                "next": page.get_next_link(),
-                "previous": page.get_previous_link(),
-            }
-        )
+        envelope = self.get_paginated_response([]).data  # count (numbered pages), next, previous
+        del envelope["results"]
+        head = json_bytes(envelope)
         body = head[:-1] + b',"results":[' + b",".join(bodies) + b"]}"
         response = HttpResponse(body, content_type="application/json")
         response.product_ids = shown  # what a cached copy of this page counts when it is read

@@ -22,6 +22,7 @@ from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, 
 from catalog_service.core.renderers import json_bytes
 
 from .models import Brand, Product
+from .selectors import product_list
 from .serializers import ProductSerializer
 
 TOMBSTONE = b"-"
@@ -149,6 +150,24 @@ def page_store(version: bytes, page_key: str, product_ids: list[int], body: byte
         pipe.execute()
     except UNAVAILABLE as exc:
         redis_failed(exc)
+
+
+def warm(*, chunk_size: int = 2000) -> int:
+    """Fills the entry of every product that has none (SET NX: never over a fresher one).
+
+    For a cache that was emptied (a new Redis, a new key version), so the first readers do not
+    all fall through to the database at once. Returns the number of products read.
+    """
+    read = 0
+    chunk: list[tuple[int, bytes]] = []
+    for product in product_list().iterator(chunk_size=chunk_size):
+        chunk.append((product.pk, entry(product)))
+        if len(chunk) == chunk_size:
+            fill(*chunk)
+            read, chunk = read + len(chunk), []
+    if chunk:
+        fill(*chunk)
+    return read + len(chunk)
 
 
 def _store(values: dict[int, bytes]) -> None:

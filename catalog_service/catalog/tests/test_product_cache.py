@@ -176,3 +176,49 @@ def test_cached_list_shows_writes_and_counts_impressions(
     assert anon.get(URL).json() == {"count": 0, "next": None, "previous": None, "results": []}
     counters.counts_flush()
     assert ProductDailyViews.objects.get(product_id=product.id).impressions == 2
+
+
+def test_warm_caches_every_product_without_overwriting_fresher_entries(
+    anon, admin, brand, cached, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    products = ProductFactory.create_batch(5, brand=brand)
+    fresher = products[0]
+    fresher.price = "1.00"  # a value only the cache holds: warming must not replace it
+    product_cache.fill((fresher.pk, product_cache.entry(fresher)))
+    out = StringIO()
+    call_command("warm_product_cache", stdout=out)
+    assert out.getvalue().strip() == "Read 5 product(s) into the cache."
+    with django_assert_num_queries(0):
+        bodies = [anon.get(f"{URL}{product.id}/").json() for product in products]
+    assert [body["sku"] for body in bodies] == [product.sku for product in products]
+    assert bodies[0]["price"] == "1.00"
+
+
+def test_cached_feed_matches_the_uncached_one_and_counts_impressions(
+    anon, brand, settings, redis_db, django_assert_num_queries
+):
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    products = ProductFactory.create_batch(12, brand=brand)
+    settings.PRODUCT_CACHE_SECONDS = 0
+    settings.VIEW_COUNTING = "database"
+    uncached = anon.get(f"{URL}feed/", {"page_size": 5}).json()
+    second_page_url = uncached["next"]
+    settings.PRODUCT_CACHE_SECONDS = 300
+    anon.get(f"{URL}feed/", {"page_size": 5})  # fills the five entries
+    with django_assert_num_queries(2):  # the ids by keyset, the impressions upsert: rows cached
+        assert anon.get(f"{URL}feed/", {"page_size": 5}).json() == uncached
+    assert [row["id"] for row in anon.get(second_page_url).json()["results"]] == [
+        product.id for product in products[5:10]
+    ]
+    counted = dict(ProductDailyViews.objects.values_list("product_id", "impressions"))
+    assert counted == {
+        **{product.id: 3 for product in products[:5]},
+        **{product.id: 1 for product in products[5:10]},
+    }
