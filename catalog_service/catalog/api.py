@@ -1,6 +1,5 @@
 from django.db import transaction
 from django.http import HttpResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -9,6 +8,7 @@ from rest_framework.response import Response
 from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
+from catalog_service.core.filters import FilterBackend
 from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 from catalog_service.core.redis import UNAVAILABLE, redis_failed
@@ -138,7 +138,7 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         methods=["get"],
         url_path="feed",
         pagination_class=IdCursorPagination,
-        filter_backends=[DjangoFilterBackend],
+        filter_backends=[FilterBackend],
     )
     def feed(self, request, *args, **kwargs):
         """The same products as the list, paged by cursor: constant cost at any depth."""

@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "catalog_service.core.pagination.PageNumberPagination",
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "catalog_service.core.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "catalog_service.core.filters.StableOrderingFilter",
     ],
