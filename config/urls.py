@@ -24,32 +24,21 @@ router.register("user", UserViewSet, basename="user")
 router.register("event", ProductChangeEventViewSet, basename="event")
 router.register("notification", NotificationViewSet, basename="notification")
 
+
+def _router_view(name: str):
+    return next(url.callback for url in router.urls if url.name == name)
+
+
 # Anonymous product reads the cache can answer skip DRF; everything else reaches the viewset.
 product_fast_paths = [
+    path("product/", anonymous.cache_first(_router_view("product-list"), anonymous.product_page)),
     path(
-        "product/",
-        anonymous.cache_first(
-            ProductViewSet.as_view(
-                {"get": "list", "post": "create"}, basename="product", detail=False
-            ),
-            anonymous.product_page,
-        ),
+        "product/feed/",
+        anonymous.cache_first(_router_view("product-feed"), anonymous.product_feed),
     ),
     path(
         "product/<int:pk>/",
-        anonymous.cache_first(
-            ProductViewSet.as_view(
-                {
-                    "get": "retrieve",
-                    "put": "update",
-                    "patch": "partial_update",
-                    "delete": "destroy",
-                },
-                basename="product",
-                detail=True,
-            ),
-            anonymous.product_detail,
-        ),
+        anonymous.cache_first(_router_view("product-detail"), anonymous.product_detail),
     ),
 ]
 

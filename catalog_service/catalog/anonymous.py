@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 
 from catalog_service.analytics.counters import (
     IMPRESSION,
@@ -20,6 +22,7 @@ from catalog_service.analytics.counters import (
     product_reads_record,
     view_counter,
 )
+from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.redis import UNAVAILABLE, redis_failed
 from catalog_service.core.throttling import AnonymousReadThrottle
 
@@ -100,6 +103,28 @@ def product_page(request: HttpRequest, drf_view: View) -> HttpResponse:
     if response.status_code == 200 and shown is not None:
         product_cache.page_store(version, key, shown, response.content)
     return response
+
+
+def product_feed(request: HttpRequest, drf_view: View) -> HttpResponse | None:
+    """The unfiltered feed: the keyset query picks the ids, the rows come from the cache. The
+    viewset's own paginator reads the cursor and writes the links, so the page is the same."""
+    paginator = IdCursorPagination()
+    if not set(request.GET) <= {paginator.cursor_query_param, paginator.page_size_query_param}:
+        return None  # filtered: the viewset's filters apply
+    try:
+        rows = paginator.paginate_queryset(product_list().values("id"), Request(request))
+    except NotFound:
+        return None  # a cursor that does not decode: DRF answers 404
+    try:
+        counter = impression_counter() if _counts_in_redis() else None
+        _, bodies, uncounted = product_cache.rows([row["id"] for row in rows], counter)
+    except UNAVAILABLE as exc:
+        redis_failed(exc)
+        return None
+    product_reads_record(product_ids=uncounted, kind=IMPRESSION)
+    envelope = paginator.get_paginated_response([]).data
+    del envelope["results"]
+    return _json(product_cache.page_body(envelope, bodies))
 
 
 def cache_first(drf_view: View, answer: Callable[..., HttpResponse | None]) -> View:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -5,14 +6,18 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
+from catalog_service.analytics.counters import (
+    IMPRESSION,
+    VIEW,
+    impression_counter,
+    product_reads_record,
+)
 from catalog_service.analytics.selectors import with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
 from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 from catalog_service.core.redis import UNAVAILABLE, redis_failed
-from catalog_service.core.renderers import json_bytes
 
 from . import cache as product_cache
 from . import services
@@ -94,38 +99,20 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
 
     def _cached_list(self) -> HttpResponse | None:
         """Anonymous page (numbered or the feed's cursor): the database picks the ids (filters,
-        search, order, count); the representations come from the cache, the misses from one
-        query that also fills it."""
+        search, order, count); the representations come from the cache."""
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
-        ids = [row["id"] for row in rows]
         try:
-            cached = product_cache.read_many(ids)
+            counter = impression_counter() if settings.VIEW_COUNTING == "redis" else None
+            shown, bodies, uncounted = product_cache.rows([row["id"] for row in rows], counter)
         except UNAVAILABLE as exc:
             redis_failed(exc)
             return None
-        missing = [
-            pk
-            for pk, value in zip(ids, cached, strict=True)
-            if value in (None, product_cache.TOMBSTONE)
-        ]
-        fresh = {
-            product.pk: product_cache.entry(product)
-            for product in product_list().filter(pk__in=missing)
-        }
-        if fresh:
-            product_cache.fill(*fresh.items())
-        bodies, shown = [], []
-        for pk, value in zip(ids, cached, strict=True):
-            value = fresh.get(pk) if value in (None, product_cache.TOMBSTONE) else value
-            if value is not None:  # a product deleted since the page query is left out
-                bodies.append(product_cache.split(value)[1])
-                shown.append(pk)
-        product_reads_record(product_ids=shown, kind=IMPRESSION)
+        product_reads_record(product_ids=uncounted, kind=IMPRESSION)
         envelope = self.get_paginated_response([]).data  # count (numbered pages), next, previous
         del envelope["results"]
-        head = json_bytes(envelope)
-        body = head[:-1] + b',"results":[' + b",".join(bodies) + b"]}"
-        response = HttpResponse(body, content_type="application/json")
+        response = HttpResponse(
+            product_cache.page_body(envelope, bodies), content_type="application/json"
+        )
         response.product_ids = shown  # what a cached copy of this page counts when it is read
         return response
 

@@ -27,6 +27,7 @@ from .serializers import ProductSerializer
 
 TOMBSTONE = b"-"
 _SEPARATOR = b"\n"
+_ABSENT = (None, TOMBSTONE)
 _VERSION_KEY = "catalog:product:v1:version"
 _PAGES_PREFIX = "catalog:pages:v1:"
 # One serializer for the process: its fields are built once, not on every entry.
@@ -80,11 +81,60 @@ def read(product_id, counter: tuple[str, str] | None = None) -> bytes | None:
     return redis_client().eval(_READ_AND_COUNT, 2, *keys, field)
 
 
-def read_many(product_ids: list[int]) -> list[bytes | None]:
-    """The cached entries of several products, in order, in one round trip (MGET)."""
+# Read several entries and, with a counter, count an impression of each live one, in one call:
+# KEYS = counter hash, entries...; ARGV = field prefix, field suffix, product ids...
+_READ_MANY_AND_COUNT = """
+local values = redis.call('MGET', unpack(KEYS, 2))
+if ARGV[1] ~= '' then
+  for i, value in ipairs(values) do
+    if value and value ~= '-' then
+      redis.call('HINCRBY', KEYS[1], ARGV[1] .. ARGV[i + 2] .. ARGV[2], 1)
+    end
+  end
+end
+return values
+"""
+
+
+def read_many(
+    product_ids: list[int], counter: tuple[str, str, str] | None = None
+) -> list[bytes | None]:
+    """The cached entries of several products, in order, in one round trip. With `counter`
+    (hash key, field prefix, field suffix) each hit also counts an impression."""
     if not product_ids:
         return []
-    return redis_client().mget([_key(product_id) for product_id in product_ids])
+    hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
+    keys = [hash_key, *(_key(product_id) for product_id in product_ids)]
+    return redis_client().eval(_READ_MANY_AND_COUNT, len(keys), *keys, prefix, suffix, *product_ids)
+
+
+def rows(
+    product_ids: list[int], counter: tuple[str, str, str] | None = None
+) -> tuple[list[int], list[bytes], list[int]]:
+    """(ids, bodies, not counted) of the products still there, in order. The bodies come from the
+    cache, the misses from one query that also fills them; with `counter` the hits are counted
+    in the same round trip and only the misses are left to count.
+    Raises one of UNAVAILABLE when Redis cannot be reached."""
+    cached = read_many(product_ids, counter)
+    missing = [pk for pk, value in zip(product_ids, cached, strict=True) if value in _ABSENT]
+    fresh = {}
+    if missing:
+        fresh = {product.pk: entry(product) for product in product_list().filter(pk__in=missing)}
+        fill(*fresh.items())
+    shown, bodies = [], []
+    for pk, value in zip(product_ids, cached, strict=True):
+        value = fresh.get(pk) if value in _ABSENT else value
+        if value is not None:  # a product deleted since its id was read is left out
+            shown.append(pk)
+            bodies.append(split(value)[1])
+    uncounted = [pk for pk in shown if pk in fresh] if counter else shown
+    return shown, bodies, uncounted
+
+
+def page_body(envelope: dict, bodies: list[bytes]) -> bytes:
+    """The page's JSON: the envelope (count, next, previous) with the cached bodies as results."""
+    head = json_bytes(envelope)
+    return head[:-1] + (b',"results":[' if envelope else b'"results":[') + b",".join(bodies) + b"]}"
 
 
 def fill(*entries: tuple[int, bytes]) -> None:

@@ -222,3 +222,31 @@ def test_cached_feed_matches_the_uncached_one_and_counts_impressions(
         **{product.id: 3 for product in products[:5]},
         **{product.id: 1 for product in products[5:10]},
     }
+
+
+def test_cached_feed_still_filters_and_refuses_a_bad_cursor(anon, brand, cached):
+    from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
+
+    ProductFactory.create_batch(3, brand=brand)
+    other = ProductFactory(brand=BrandFactory(name="Other"))
+    assert len(anon.get(f"{URL}feed/").json()["results"]) == 4
+    filtered = anon.get(f"{URL}feed/", {"brand": other.brand_id}).json()["results"]
+    assert [row["id"] for row in filtered] == [other.id]
+    refused = anon.get(f"{URL}feed/", {"cursor": "not-a-cursor"})
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "not_found"
+
+
+def test_cached_feed_counts_hits_in_redis_with_one_query(
+    anon, brand, cached, django_assert_num_queries
+):
+    from catalog_service.catalog.tests.factories import ProductFactory
+
+    products = ProductFactory.create_batch(4, brand=brand)
+    anon.get(f"{URL}{products[0].id}/")  # one entry cached, one view
+    anon.get(f"{URL}feed/")  # one hit counted in Redis, three misses counted after the fill
+    with django_assert_num_queries(1):  # the ids; the rows and every count in one Redis call
+        assert len(anon.get(f"{URL}feed/").json()["results"]) == 4
+    counters.counts_flush()
+    counted = dict(ProductDailyViews.objects.values_list("product_id", "impressions"))
+    assert counted == {product.id: 2 for product in products}
