@@ -12,7 +12,7 @@ from catalog_service.analytics.counters import (
     impression_counter,
     product_reads_record,
 )
-from catalog_service.analytics.selectors import with_view_totals
+from catalog_service.analytics.selectors import product_view_totals, with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
 from catalog_service.core.pagination import IdCursorPagination
@@ -72,8 +72,8 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return product_list()
 
     def locked_queryset(self):
-        # The write's answer shows the brand and the counts: read them with the locked row.
-        return with_view_totals(Product.objects.select_related("brand"))
+        # The write's answer shows the brand: read it with the locked row.
+        return Product.objects.select_related("brand")
 
     def get_serializer_class(self):
         return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer
@@ -158,10 +158,8 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
 
     @staticmethod
     def _read(product):
-        """The product as the admin reads it after a write, counters included (read under the
-        row lock; a product just created has none)."""
-        if not hasattr(product, "view_total"):
-            product.view_total = product.impression_total = 0
+        """The product as the admin reads it after a write, counters included."""
+        product.view_total, product.impression_total = product_view_totals(product.pk)
         return ADMIN_REPRESENTATION.to_representation(product)
 
     @staticmethod
