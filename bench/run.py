@@ -345,11 +345,20 @@ class WrkResult:
         return self.err_connect + self.err_read + self.err_write + self.err_timeout
 
 
-def wrk_run(config: Config, wrk: str, url: str, script: str, args: list, duration: str):
+def wrk_run(
+    config: Config,
+    wrk: str,
+    url: str,
+    script: str,
+    args: list,
+    duration: str,
+    connections: int | None = None,
+):
+    connections = connections or config.connections
     argv = [
         wrk,
-        "--threads", str(min(config.wrk_threads, config.connections)),
-        "--connections", str(config.connections),
+        "--threads", str(min(config.wrk_threads, connections)),
+        "--connections", str(connections),
         "--duration", duration,
         "--timeout", "10s",
         "--latency",
@@ -476,6 +485,7 @@ class Workload:
     args: list
     counts: str | None  # "views", "impressions" or None (not an anonymous read)
     modes: tuple[str, ...] = MODES  # the counting modes it runs in
+    connections: int | None = None  # fewer than --connections: latency below saturation
 
 
 def deep_paths(logs: Path, first: int, last: int, pages: int, count: int = 2000) -> dict:
@@ -537,6 +547,14 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
         Workload(f"list, random page of {PAGE_SIZE}", "list_pages.lua", [pages], "impressions"),
         Workload("list, deep page number", "paths.lua", [deep["pages"]], "impressions", ("redis",)),
         Workload("feed, deep cursor", "paths.lua", [deep["cursors"]], "impressions", ("redis",)),
+        Workload(
+            "feed, deep cursor, 4 connections",
+            "paths.lua",
+            [deep["cursors"]],
+            "impressions",
+            ("redis",),
+            connections=4,
+        ),
         Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None),
     ]
     rows: list[Row] = []
@@ -583,7 +601,13 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
                 counted.reset()
                 log(f"API, counting {mode}: {workload.name}: {config.duration}")
                 result = wrk_run(
-                    config, wrk, server.url, workload.script, workload.args, config.duration
+                    config,
+                    wrk,
+                    server.url,
+                    workload.script,
+                    workload.args,
+                    config.duration,
+                    workload.connections,
                 )
                 access_log_quiet(server.access_log)
                 served = access_log_2xx(server.access_log, offset)
@@ -596,7 +620,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
                     stored=counted.stored(),
                     served=served,
                     wrk=result,
-                    conns=config.connections,
+                    conns=workload.connections or config.connections,
                 )
                 rows.append(Row(workload.name, mode, result, check))
                 log(f"  {result.rps:.0f} req/s; counts {check.verdict}: {check.detail}")
