@@ -82,3 +82,29 @@ def test_concurrent_reads_counted_exactly_in_redis_mode_with_movers_running(
     assert stored_views(product.id) == ok
     assert sum(flushed) > 0, "the movers ran during the load"
     assert redis_db.keys("*") == []
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("web_server", ["gunicorn", "granian"])
+def test_concurrent_cached_reads_counted_exactly(live_api, brand, redis_db, settings, web_server):
+    """Detail reads and list pages answered from the cache (one Lua call each, no DRF), under
+    both servers bin/start-api offers: every view and every impression counted once."""
+    products = ProductFactory.create_batch(3, brand=brand)
+    server = live_api(
+        WEB_SERVER=web_server,
+        VIEW_COUNTING="redis",
+        REDIS_URL=settings.REDIS_URL,
+        PRODUCT_CACHE_SECONDS="300",
+    )
+    views = hammer(f"{server.url}/api/v1/product/{products[0].id}/")
+    pages = hammer(f"{server.url}/api/v1/product/")
+    counters.counts_flush()
+    assert views == pages == CLIENTS * READS_EACH
+    rows = ProductDailyViews.objects.values_list("product_id", "views", "impressions")
+    assert {pid: (v, i) for pid, v, i in rows} == {
+        products[0].id: (views, pages),
+        products[1].id: (0, pages),
+        products[2].id: (0, pages),
+    }
+    assert redis_db.exists("catalog:product:v1:version") == 0, "no write bumped the version"
+    assert len(redis_db.keys("catalog:pages:v1:*")) == 1, "the page was cached"
