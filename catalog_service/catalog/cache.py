@@ -3,8 +3,9 @@
 Writers store the fresh representation when their transaction commits (unconditionally), and a
 deleted product leaves a tombstone; readers that miss fill the cache only if the key is absent
 (SET NX). So a reader holding a row read before a commit can never overwrite what the commit
-stored. Entries expire after PRODUCT_CACHE_SECONDS, which also bounds staleness if Redis missed
-a write-through while it was unreachable.
+stored. A write-through that cannot reach Redis is recorded in the database, and `repair` (every
+PRODUCT_CACHE_REPAIR_SECONDS) drops those copies once Redis answers again. Entries also expire
+after PRODUCT_CACHE_SECONDS.
 
 Whole list pages are cached too, under the catalog's version: every write-through also increments
 the version (after storing its entries, in the same ordered pipeline) and drops the previous
@@ -21,7 +22,7 @@ from catalog_service.core.conditional import etag_for
 from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
 from catalog_service.core.renderers import json_bytes
 
-from .models import Brand, Product
+from .models import Brand, Product, ProductCacheRepair
 from .selectors import product_list
 from .serializers import ProductSerializer
 
@@ -221,14 +222,43 @@ def warm(*, chunk_size: int = 2000) -> int:
 
 
 def _store(values: dict[int, bytes]) -> None:
-    try:
+    """The write-through, after commit. If Redis cannot take it, the products are recorded for
+    `repair`: their old copies (and the old version's pages) must not outlive the outage."""
+    if redis_usable():
+        try:
+            pipe = redis_client().pipeline(transaction=False)
+            for product_id, value in values.items():
+                pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS)
+            pipe.eval(_NEW_VERSION, 1, _VERSION_KEY, _PAGES_PREFIX)
+            pipe.execute()
+            return
+        except UNAVAILABLE as exc:
+            redis_failed(exc)
+    ProductCacheRepair.objects.bulk_create(
+        [ProductCacheRepair(product_id=product_id) for product_id in values],
+        ignore_conflicts=True,
+    )
+
+
+def repair(*, batch_size: int = 5000) -> int:
+    """Drops the cached copies of products whose write-through failed, and starts a new version
+    (the pages). Dropping, not storing: a copy read here could be older than a write that
+    commits meanwhile; after a drop, readers refill from the database (SET NX).
+
+    Returns the number of products repaired. Raises one of UNAVAILABLE while Redis is down (the
+    records stay for the next run).
+    """
+    pending = list(ProductCacheRepair.objects.order_by("id").values_list("id", "product_id"))
+    repaired = 0
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start : start + batch_size]
         pipe = redis_client().pipeline(transaction=False)
-        for product_id, value in values.items():
-            pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS)
+        pipe.delete(*(_key(product_id) for _, product_id in batch))
         pipe.eval(_NEW_VERSION, 1, _VERSION_KEY, _PAGES_PREFIX)
         pipe.execute()
-    except UNAVAILABLE as exc:
-        redis_failed(exc)
+        ProductCacheRepair.objects.filter(id__in=[record_id for record_id, _ in batch]).delete()
+        repaired += len(batch)
+    return repaired
 
 
 def store_after_commit(products: Iterable[Product]) -> None:

@@ -42,3 +42,17 @@ class Product(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+
+class ProductCacheRepair(models.Model):
+    """A product whose cached copy may be stale: its write-through could not reach Redis.
+
+    `product_cache.repair` (periodic) drops those copies once Redis answers again, so staleness
+    after an outage ends within a repair interval instead of when the copy expires.
+    """
+
+    product_id = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"cache repair of product {self.product_id}"

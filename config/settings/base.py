@@ -159,6 +159,14 @@ if VIEW_COUNTING == "redis":
         "schedule": 86_400,
     }
 
+# Cached copies whose write-through failed (Redis unreachable) are dropped this often.
+PRODUCT_CACHE_REPAIR_SECONDS = env_read("float", "PRODUCT_CACHE_REPAIR_SECONDS", default=5.0)
+if PRODUCT_CACHE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["product-cache-repair"] = {
+        "task": "catalog_service.catalog.tasks.product_cache_repair",
+        "schedule": PRODUCT_CACHE_REPAIR_SECONDS,
+    }
+
 # Product change notifications to every other admin.
 # Channels: console, smtp, sendgrid, webhook (comma-separated). The older EMAIL_CHANNEL still works.
 NOTIFICATION_CHANNELS = env_read(

@@ -250,3 +250,32 @@ def test_cached_feed_counts_hits_in_redis_with_one_query(
     counters.counts_flush()
     counted = dict(ProductDailyViews.objects.values_list("product_id", "impressions"))
     assert counted == {product.id: 2 for product in products}
+
+
+def test_write_through_lost_in_a_redis_outage_is_repaired_when_redis_is_back(
+    anon, admin, product, cached, settings, django_capture_on_commit_callbacks
+):
+    from catalog_service.catalog.models import ProductCacheRepair
+    from catalog_service.catalog.tasks import product_cache_repair
+    from catalog_service.core.redis import UNAVAILABLE, redis_reset
+
+    old_price = anon.get(f"{URL}{product.id}/").json()["price"]
+    anon.get(URL)  # the page is cached too
+    reachable = settings.REDIS_URL
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # Redis unreachable for the writer
+    redis_reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.patch(f"{URL}{product.id}/", {"price": "66.00"}, format="json")
+    assert response.status_code == 200
+    assert list(ProductCacheRepair.objects.values_list("product_id", flat=True)) == [product.id]
+    with pytest.raises(UNAVAILABLE):  # still down: the record stays for the next run
+        product_cache.repair()
+    assert ProductCacheRepair.objects.count() == 1
+
+    settings.REDIS_URL = reachable
+    redis_reset()
+    assert anon.get(f"{URL}{product.id}/").json()["price"] == old_price  # what repair is for
+    assert product_cache_repair() == 1
+    assert anon.get(f"{URL}{product.id}/").json()["price"] == "66.00"
+    assert anon.get(URL).json()["results"][0]["price"] == "66.00"
+    assert not ProductCacheRepair.objects.exists()
