@@ -55,6 +55,24 @@ def product(brand):
     return ProductFactory(sku="00105-SKU", name="CD Player", brand=brand)
 
 
+@pytest.fixture
+def anon_read_rate():
+    """Sets the anonymous read throttle's rate for one test (tests run without throttling)."""
+    from django.core.cache import cache
+
+    from catalog_service.core.throttling import AnonymousReadThrottle
+
+    original = AnonymousReadThrottle.THROTTLE_RATES
+
+    def set_rate(rate: str) -> None:
+        cache.clear()  # DRF's histories; with Redis configured, the whole test database
+        AnonymousReadThrottle.THROTTLE_RATES = {**original, "anon": rate}
+
+    yield set_rate
+    AnonymousReadThrottle.THROTTLE_RATES = original
+    cache.clear()
+
+
 # --- real services ------------------------------------------------------------------------------
 
 

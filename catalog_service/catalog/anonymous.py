@@ -55,6 +55,11 @@ def _counts_in_redis() -> bool:
     return settings.VIEW_COUNTING == "redis"
 
 
+def _impression_counter() -> tuple[str, str, str] | None:
+    """Where a Redis call counts impressions, or None when they are counted elsewhere."""
+    return impression_counter() if _counts_in_redis() else None
+
+
 def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpResponse | None:
     """The cached product, counted in the same round trip; a miss reads one row and caches it."""
     try:
@@ -89,8 +94,7 @@ def product_page(request: HttpRequest, drf_view: View) -> HttpResponse:
     cached under the version read before it queried the database."""
     key = page_key(request)
     try:
-        counter = impression_counter() if _counts_in_redis() else None
-        version, product_ids, body = product_cache.page_read(key, counter)
+        version, product_ids, body = product_cache.page_read(key, _impression_counter())
     except UNAVAILABLE as exc:
         redis_failed(exc)
         return drf_view(request)
@@ -115,16 +119,23 @@ def product_feed(request: HttpRequest, drf_view: View) -> HttpResponse | None:
         rows = paginator.paginate_queryset(product_list().values("id"), Request(request))
     except NotFound:
         return None  # a cursor that does not decode: DRF answers 404
+    return page_from_cache(paginator, [row["id"] for row in rows])
+
+
+def page_from_cache(paginator, product_ids: list[int]) -> HttpResponse | None:
+    """The page `paginator` has just picked, its rows from the cache, its impressions counted
+    (hits in the same Redis call). None when Redis cannot be reached."""
     try:
-        counter = impression_counter() if _counts_in_redis() else None
-        _, bodies, uncounted = product_cache.rows([row["id"] for row in rows], counter)
+        shown, bodies, uncounted = product_cache.rows(product_ids, _impression_counter())
     except UNAVAILABLE as exc:
         redis_failed(exc)
         return None
     product_reads_record(product_ids=uncounted, kind=IMPRESSION)
-    envelope = paginator.get_paginated_response([]).data
+    envelope = paginator.get_paginated_response([]).data  # count (numbered pages), next, previous
     del envelope["results"]
-    return _json(product_cache.page_body(envelope, bodies))
+    response = _json(product_cache.page_body(envelope, bodies))
+    response.product_ids = shown  # what a cached copy of this page counts when it is read
+    return response
 
 
 def cache_first(drf_view: View, answer: Callable[..., HttpResponse | None]) -> View:

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -6,21 +5,15 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog_service.analytics.counters import (
-    IMPRESSION,
-    VIEW,
-    impression_counter,
-    product_reads_record,
-)
+from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import product_view_totals, with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
 from catalog_service.core.pagination import IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
-from catalog_service.core.redis import UNAVAILABLE, redis_failed
 
+from . import anonymous, services
 from . import cache as product_cache
-from . import services
 from .filters import ProductFilter
 from .models import Product
 from .selectors import brand_list, product_list
@@ -101,20 +94,7 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         """Anonymous page (numbered or the feed's cursor): the database picks the ids (filters,
         search, order, count); the representations come from the cache."""
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
-        try:
-            counter = impression_counter() if settings.VIEW_COUNTING == "redis" else None
-            shown, bodies, uncounted = product_cache.rows([row["id"] for row in rows], counter)
-        except UNAVAILABLE as exc:
-            redis_failed(exc)
-            return None
-        product_reads_record(product_ids=uncounted, kind=IMPRESSION)
-        envelope = self.get_paginated_response([]).data  # count (numbered pages), next, previous
-        del envelope["results"]
-        response = HttpResponse(
-            product_cache.page_body(envelope, bodies), content_type="application/json"
-        )
-        response.product_ids = shown  # what a cached copy of this page counts when it is read
-        return response
+        return anonymous.page_from_cache(self.paginator, [row["id"] for row in rows])
 
     @extend_schema(
         summary="Walk every product by cursor, in id order (anyone)",

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
-from .redis import redis_client, redis_usable
+from .redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,11 @@ class RedisWindowMixin:
         now = self.timer()
         window = int(now // self.duration)
         key = f"catalog:throttle:{self.key}:{window}"
-        count = redis_client().eval(_WINDOW_COUNT, 1, key, int(self.duration) + 1)
+        try:
+            count = redis_client().eval(_WINDOW_COUNT, 1, key, int(self.duration) + 1)
+        except UNAVAILABLE as exc:
+            redis_failed(exc)  # the next requests skip Redis instead of waiting for it
+            return True
         if count <= self.num_requests:
             return True
         self.retry_after = (window + 1) * self.duration - now

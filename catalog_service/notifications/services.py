@@ -5,6 +5,7 @@ sent before that. After commit a worker sends each delivery. A delivery is claim
 atomic UPDATE before it is sent, so two runs of its task never both send it.
 """
 
+import functools
 import logging
 import random
 from datetime import timedelta
@@ -58,6 +59,20 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
     return event
 
 
+@functools.cache
+def _delivery_insert_head() -> str:
+    """`INSERT INTO <deliveries> (<columns>)`: our own quoted names, built once."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(Delivery._meta.get_field(name).column)
+        for name in (
+            "event", "channel", "recipient", "address", "status", "attempts",
+            "next_attempt_at", "last_error", "created_at", "updated_at",
+        )
+    )  # fmt: skip
+    return f"INSERT INTO {table} ({columns})"
+
+
 def _deliveries_to_admins(event: ProductChangeEvent, channel: str, *, exclude) -> None:
     """One pending delivery per other admin with an email, in one INSERT ... SELECT.
 
@@ -68,17 +83,9 @@ def _deliveries_to_admins(event: ProductChangeEvent, channel: str, *, exclude) -
     admins = active_admins().exclude(pk=exclude.pk).exclude(email="").order_by("pk")
     select_sql, select_params = admins.values("id", "email").query.sql_with_params()
     now = timezone.now()
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(Delivery._meta.get_field(name).column)
-        for name in (
-            "event", "channel", "recipient", "address", "status", "attempts",
-            "next_attempt_at", "last_error", "created_at", "updated_at",
-        )
-    )  # fmt: skip
-    # Only quoted names of our own tables and columns are formatted in; values are parameters.
+    # Only quoted names of our own table and columns are formatted in; values are parameters.
     insert = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"{_delivery_insert_head()} "  # noqa: S608
         f"SELECT %s, %s, admin.id, admin.email, %s, 0, %s, '', %s, %s FROM ({select_sql}) admin"
     )
     with connection.cursor() as cursor:

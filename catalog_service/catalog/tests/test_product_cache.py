@@ -144,20 +144,13 @@ def test_logged_in_reads_are_not_answered_from_the_cache(admin, anon, product, c
     assert "views" in admin.get(URL).json()["results"][0]
 
 
-def test_throttled_anonymous_reads_get_429_from_the_cache_path(anon, product, cached):
-    from django.core.cache import cache
-
-    from catalog_service.core.throttling import AnonymousReadThrottle
-
-    original = AnonymousReadThrottle.THROTTLE_RATES
-    AnonymousReadThrottle.THROTTLE_RATES = {**original, "anon": "3/min"}
-    cache.clear()
-    try:  # a miss, a hit, a page miss (DRF builds it: the throttle must not count it twice)
-        statuses = [anon.get(path).status_code for path in (f"{URL}{product.id}/",) * 2 + (URL,)]
-        refused = anon.get(URL)
-    finally:
-        AnonymousReadThrottle.THROTTLE_RATES = original
-        cache.clear()
+def test_throttled_anonymous_reads_get_429_from_the_cache_path(
+    anon, product, cached, anon_read_rate
+):
+    anon_read_rate("3/min")
+    # a miss, a hit, a page miss (DRF builds it: the throttle must not count it twice)
+    statuses = [anon.get(path).status_code for path in (f"{URL}{product.id}/",) * 2 + (URL,)]
+    refused = anon.get(URL)
     assert statuses == [200, 200, 200]
     assert refused.status_code == 429
     assert refused.json()["code"] == "throttled"

@@ -37,21 +37,10 @@ def test_validation_error_shape(admin, path):
     assert isinstance(body["fields"]["name"], list)
 
 
-def test_throttled_anonymous_reads_are_429_with_retry_after(anon, db, settings):
-    from django.core.cache import cache
-    from rest_framework.settings import api_settings  # noqa: F401
-
-    from catalog_service.core.throttling import AnonymousReadThrottle
-
-    cache.clear()
-    original = AnonymousReadThrottle.THROTTLE_RATES
-    AnonymousReadThrottle.THROTTLE_RATES = {**original, "anon": "2/min"}
-    try:
-        statuses = [anon.get("/api/v1/brand/").status_code for _ in range(3)]
-        response = anon.get("/api/v1/brand/")
-    finally:
-        AnonymousReadThrottle.THROTTLE_RATES = original
-        cache.clear()
+def test_throttled_anonymous_reads_are_429_with_retry_after(anon, db, anon_read_rate):
+    anon_read_rate("2/min")
+    statuses = [anon.get("/api/v1/brand/").status_code for _ in range(3)]
+    response = anon.get("/api/v1/brand/")
     assert statuses == [200, 200, 429]
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"

@@ -3,15 +3,12 @@
 import pytest
 
 from catalog_service.core.redis import redis_reset
-from catalog_service.core.throttling import AnonymousReadThrottle
 
 
 @pytest.fixture
-def two_per_minute(redis_db):
-    original = AnonymousReadThrottle.THROTTLE_RATES
-    AnonymousReadThrottle.THROTTLE_RATES = {**original, "anon": "2/min"}
-    yield redis_db
-    AnonymousReadThrottle.THROTTLE_RATES = original
+def two_per_minute(redis_db, anon_read_rate):
+    anon_read_rate("2/min")
+    return redis_db
 
 
 def test_reads_over_the_rate_are_refused_until_the_window_ends(anon, brand, two_per_minute):
