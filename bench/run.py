@@ -65,6 +65,8 @@ class Config:
     admin_url: str
     redis_url: str
     keep_logs: bool
+    only: list[str]
+    modes: list[str]
 
     @property
     def database_url(self) -> str:
@@ -107,8 +109,28 @@ def parse_args() -> Config:
         help="a Redis database of its own: it is flushed before every workload",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the server logs")
+    parser.add_argument(
+        "--only",
+        type=_names,
+        default=_names(env("BENCH_ONLY", "")),
+        help="comma-separated words; run only the workloads whose name contains one of them "
+        "(the ceilings always run)",
+    )
+    parser.add_argument(
+        "--modes",
+        type=_names,
+        default=_names(env("BENCH_MODES", ",".join(MODES))),
+        help=f"comma-separated counting modes to run, of {', '.join(MODES)}",
+    )
     args = parser.parse_args()
+    unknown = set(args.modes) - set(MODES)
+    if unknown:
+        parser.error(f"unknown counting mode(s): {', '.join(sorted(unknown))}")
     return Config(**{name: getattr(args, name) for name in Config.__dataclass_fields__})
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip().lower() for name in value.split(",") if name.strip()]
 
 
 def seconds(duration: str) -> float:
@@ -539,11 +561,12 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
     counted = Counted(seeded["counts_table"], seeded["batches_table"], config)
 
     detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
+    first_page = Workload("list, first page", "first_page.lua", [], "impressions", ("redis",))
     deep = deep_paths(logs, first, last, pages)
     workloads = [
         detail_random,
         Workload("detail, one hot product", "detail_hot.lua", [hot], "views"),
-        Workload("list, first page", "first_page.lua", [], "impressions", ("redis",)),
+        first_page,
         Workload(f"list, random page of {PAGE_SIZE}", "list_pages.lua", [pages], "impressions"),
         Workload("list, deep page number", "paths.lua", [deep["pages"]], "impressions", ("redis",)),
         Workload("feed, deep cursor", "paths.lua", [deep["cursors"]], "impressions", ("redis",)),
@@ -557,6 +580,10 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
         ),
         Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None),
     ]
+    if config.only:
+        workloads = [w for w in workloads if any(word in w.name.lower() for word in config.only)]
+        if not workloads:
+            raise SystemExit(f"no workload matches {', '.join(config.only)}")
     rows: list[Row] = []
 
     for app, label in (("static_app", "ceiling: fixed JSON"), ("select_app", "ceiling: 1 SELECT")):
@@ -588,12 +615,12 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
     started = time.monotonic()
     log(f"  {manage(setup_env, 'manage.py', 'warm_product_cache', timeout=1800).strip()} "
         f"in {time.monotonic() - started:.0f} s")  # fmt: skip
-    for mode in MODES:
+    for mode in (m for m in MODES if m in config.modes):
         env = {**django_env(config, mode, secret), **server_env(config, logs, f"api-{mode}")}
         server = Server(f"api-{mode}", [str(ROOT / "bin" / "start-api")], env, logs)
         server.start("/healthz")
         try:
-            for warm in (workloads[0], workloads[2]):
+            for warm in (detail_random, first_page):
                 wrk_run(config, wrk, server.url, warm.script, warm.args, config.warmup)
             for workload in (w for w in workloads if mode in w.modes):
                 # Requests left in flight by the previous run are served first, then forgotten.

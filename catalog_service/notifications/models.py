@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -7,6 +9,8 @@ class ProductChangeEvent(models.Model):
     """Who changed which product, when, and how: the history, and the source of notifications.
 
     The product is kept as a plain id plus a snapshot, so the history of a deleted product stays.
+    The event is the outbox row of its notifications: it commits with the change, and the relay
+    (services.events_fan_out) writes its deliveries afterwards.
     """
 
     class Action(models.TextChoices):
@@ -24,9 +28,20 @@ class ProductChangeEvent(models.Model):
     )
     actor_username = models.CharField(max_length=150)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # NULL until the relay has written the event's deliveries. Writers set NULL explicitly; a row
+    # inserted without the column (by a version that wrote its deliveries itself, still running
+    # during a deploy) gets the database default and is never fanned out twice.
+    fanned_out_at = models.DateTimeField(null=True, blank=True, db_default=Now())
 
     class Meta:
         ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(
+                fields=("id",),
+                condition=Q(fanned_out_at__isnull=True),
+                name="event_fan_out_pending_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_sku} {self.action} by {self.actor_username}"

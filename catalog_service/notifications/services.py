@@ -1,13 +1,16 @@
 """Change events and their notifications, delivered through an outbox.
 
-The change, its event and one delivery row per recipient and channel commit together; nothing is
-sent before that. After commit a worker sends each delivery. A delivery is claimed with one
-atomic UPDATE before it is sent, so two runs of its task never both send it.
+The change and its event commit together; nothing is sent before that. The event is the outbox
+row: a relay, run by the scheduler every NOTIFICATION_RELAY_SECONDS, writes one delivery row per
+recipient and channel for each committed event and queues them. A worker sends each delivery. A
+delivery is claimed with one atomic UPDATE before it is sent, so two runs of its task never both
+send it.
 """
 
 import functools
 import logging
 import random
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -38,7 +41,11 @@ def _as_json(value):
 
 
 def product_change_record(sender, *, product, actor, action: str, changes: dict, **kwargs):
-    """Receiver of product_changed: the event and its outbox rows, in the change's transaction."""
+    """Receiver of product_changed: the event, in the change's transaction.
+
+    Nothing else happens in the admin's request: the event is the outbox row, and the relay
+    writes its deliveries once it is committed.
+    """
     event = ProductChangeEvent.objects.create(
         product_id=product.pk,
         product_sku=product.sku,
@@ -47,16 +54,55 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         changes={field: [_as_json(old), _as_json(new)] for field, (old, new) in changes.items()},
         actor=actor,
         actor_username=actor.get_username(),
+        fanned_out_at=None,
     )
-    rows = []
-    for channel, provider in providers_configured().items():
-        if provider.per_recipient:
-            _deliveries_to_admins(event, channel, exclude=actor)
-        else:
-            rows.append(Delivery(event=event, channel=channel, address=provider.address()))
-    Delivery.objects.bulk_create(rows)
-    transaction.on_commit(lambda: event_dispatch(event.pk))
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker, so no scheduler runs the relay: this process fans out after commit.
+        transaction.on_commit(events_fan_out)
     return event
+
+
+def events_fan_out(limit: int | None = None) -> int:
+    """The relay: writes the deliveries of committed events not yet fanned out, oldest first,
+    then queues them. Returns how many events it fanned out.
+
+    Events are taken with SKIP LOCKED and marked in the same transaction as their deliveries,
+    so relays running at once share a backlog and never fan an event out twice. Recipients are
+    the active admins (with an email) at fan-out, except the actor and admins created after the
+    change.
+    """
+    with transaction.atomic():
+        event_ids = list(
+            ProductChangeEvent.objects.select_for_update(skip_locked=True)
+            .filter(fanned_out_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: limit or settings.NOTIFICATION_RELAY_BATCH]
+        )
+        if not event_ids:
+            return 0
+        for channel, provider in providers_configured().items():
+            if provider.per_recipient:
+                _deliveries_to_admins(event_ids, channel)
+            else:
+                Delivery.objects.bulk_create(
+                    Delivery(
+                        event_id=event_id,
+                        channel=channel,
+                        address=provider.address(),
+                        next_attempt_at=_first_attempt_at(timezone.now()),
+                    )
+                    for event_id in event_ids
+                )
+        ProductChangeEvent.objects.filter(pk__in=event_ids).update(fanned_out_at=timezone.now())
+        transaction.on_commit(lambda: deliveries_enqueue(event_ids))
+    return len(event_ids)
+
+
+def _first_attempt_at(now):
+    """A new delivery waits for the digest window, so a burst of changes reaches each admin as
+    one mail, and the sweep leaves it alone until then. With no broker, tasks run at once."""
+    wait = 0 if settings.CELERY_TASK_ALWAYS_EAGER else settings.NOTIFICATION_DIGEST_SECONDS
+    return now + timedelta(seconds=wait)
 
 
 @functools.cache
@@ -73,25 +119,33 @@ def _delivery_insert_head() -> str:
     return f"INSERT INTO {table} ({columns})"
 
 
-def _deliveries_to_admins(event: ProductChangeEvent, channel: str, *, exclude) -> None:
-    """One pending delivery per other admin with an email, in one INSERT ... SELECT.
+def _deliveries_to_admins(event_ids: list[int], channel: str) -> None:
+    """One pending delivery per event and recipient admin, in one INSERT ... SELECT.
 
-    The ORM has no INSERT ... SELECT; building the rows in Python cost a query for the admins
-    and a model instance each, on every admin write. The admins are still chosen by the one
-    selector that defines them.
+    The ORM has no INSERT ... SELECT; building the rows in Python would cost a model instance
+    per event and admin. The admins are still chosen by the one selector that defines them.
     """
-    admins = active_admins().exclude(pk=exclude.pk).exclude(email="").order_by("pk")
-    select_sql, select_params = admins.values("id", "email").query.sql_with_params()
+    admins = active_admins().exclude(email="").values("id", "email", "date_joined")
+    admin_sql, admin_params = admins.query.sql_with_params()
+    events = ProductChangeEvent.objects.filter(pk__in=event_ids).values(
+        "id", "actor_id", "created_at"
+    )
+    event_sql, event_params = events.query.sql_with_params()
     now = timezone.now()
+    first_attempt_at = _first_attempt_at(now)
     # Only quoted names of our own table and columns are formatted in; values are parameters.
+    # The actor is NULL once their account is deleted; then nobody is excluded.
     insert = (
         f"{_delivery_insert_head()} "  # noqa: S608
-        f"SELECT %s, %s, admin.id, admin.email, %s, 0, %s, '', %s, %s FROM ({select_sql}) admin"
+        f"SELECT event.id, %s, admin.id, admin.email, %s, 0, %s, '', %s, %s "
+        f"FROM ({event_sql}) event JOIN ({admin_sql}) admin "
+        "ON admin.id <> COALESCE(event.actor_id, 0) AND admin.date_joined <= event.created_at "
+        "ORDER BY event.id, admin.id"
     )
+    params = [channel, Delivery.Status.PENDING, first_attempt_at, now, now]
+    params += [*event_params, *admin_params]
     with connection.cursor() as cursor:
-        cursor.execute(
-            insert, [event.pk, channel, Delivery.Status.PENDING, now, now, now, *select_params]
-        )
+        cursor.execute(insert, params)
 
 
 def _enqueue(task, *args, countdown: float = 0) -> None:
@@ -102,19 +156,26 @@ def _enqueue(task, *args, countdown: float = 0) -> None:
         logger.warning("broker unavailable, %s%s left for the sweep: %s", task.name, args, exc)
 
 
-def event_dispatch(event_id: int) -> None:
-    from .tasks import event_deliver
-
-    _enqueue(event_deliver, event_id)
-
-
-def event_fan_out(event_id: int) -> None:
+def deliveries_enqueue(event_ids: list[int]) -> None:
+    """Queues the pending deliveries of the events: one send task per recipient and channel
+    (per NOTIFICATION_DIGEST_MAX deliveries), which takes the recipient's other pending
+    deliveries along as one digest. A task per delivery would have several tasks race for the
+    same recipient at the same moment and split the digest."""
     from .tasks import delivery_send
 
-    pending = Delivery.objects.filter(event_id=event_id, status=Delivery.Status.PENDING)
-    # Sending waits for the digest window, so a burst of changes reaches each admin as one mail.
-    for delivery_id in pending.values_list("pk", flat=True):
-        _enqueue(delivery_send, delivery_id, countdown=settings.NOTIFICATION_DIGEST_SECONDS)
+    pending = (
+        Delivery.objects.filter(event_id__in=event_ids, status=Delivery.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", "recipient_id", "channel")
+    )
+    queued: Counter = Counter()
+    for delivery_id, recipient_id, channel in pending:
+        # Deliveries without a recipient (a webhook) are not combined: each has its own task.
+        group = (recipient_id, channel) if recipient_id else delivery_id
+        if queued[group] % settings.NOTIFICATION_DIGEST_MAX == 0:
+            # Due at the end of the digest window (_first_attempt_at).
+            _enqueue(delivery_send, delivery_id, countdown=settings.NOTIFICATION_DIGEST_SECONDS)
+        queued[group] += 1
 
 
 def _claim(delivery_id: int) -> bool:

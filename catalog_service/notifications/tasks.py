@@ -7,9 +7,23 @@ from . import services
 
 
 @shared_task(ignore_result=True)
+def events_relay() -> int:
+    """Fans committed change events out into deliveries, a batch at a time, until none is left
+    (or for at most NOTIFICATION_RELAY_MAX_BATCHES batches; the next run takes the rest)."""
+    relayed = 0
+    for _ in range(settings.NOTIFICATION_RELAY_MAX_BATCHES):
+        batch = services.events_fan_out()
+        relayed += batch
+        if batch < settings.NOTIFICATION_RELAY_BATCH:
+            break
+    return relayed
+
+
+@shared_task(ignore_result=True)
 def event_deliver(event_id: int) -> None:
-    """Fans one change out into a task per delivery, so deliveries go out in parallel."""
-    services.event_fan_out(event_id)
+    """Queues the deliveries of one event. Versions that wrote deliveries in the request
+    published this after commit; kept so such messages still in the broker are handled."""
+    services.deliveries_enqueue([event_id])
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)

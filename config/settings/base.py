@@ -199,6 +199,16 @@ NOTIFICATION_SWEEP_BATCH = 1000
 # Changes for the same admin within this many seconds go out as one digest mail.
 NOTIFICATION_DIGEST_SECONDS = env_read("float", "NOTIFICATION_DIGEST_SECONDS", default=30.0)
 NOTIFICATION_DIGEST_MAX = 50
+# The relay turns committed change events into deliveries; the digest window dwarfs its delay.
+NOTIFICATION_RELAY_SECONDS = env_read("float", "NOTIFICATION_RELAY_SECONDS", default=1.0)
+NOTIFICATION_RELAY_BATCH = 200
+NOTIFICATION_RELAY_MAX_BATCHES = 50
+CELERY_BEAT_SCHEDULE["notification-events-relay"] = {
+    "task": "catalog_service.notifications.tasks.events_relay",
+    "schedule": NOTIFICATION_RELAY_SECONDS,
+    # Runs queued while no worker was up are dropped: the next one relays everything.
+    "options": {"expires": max(NOTIFICATION_RELAY_SECONDS * 5, 5.0)},
+}
 CELERY_BEAT_SCHEDULE["notification-deliveries-sweep"] = {
     "task": "catalog_service.notifications.tasks.deliveries_sweep",
     "schedule": NOTIFICATION_SWEEP_SECONDS,

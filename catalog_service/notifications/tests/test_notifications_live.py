@@ -4,6 +4,7 @@ Each test states what was lost: nothing. Every notification arrives, once.
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -11,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
-from catalog_service.notifications.models import Delivery
+from catalog_service.notifications.models import Delivery, ProductChangeEvent
 from testing.services import free_port
 
 pytestmark = pytest.mark.timeout(180)
@@ -33,6 +34,8 @@ def stack_env(redis_db, smtp_server, settings):
         "NOTIFICATION_SWEEP_GRACE_SECONDS": 1,
         "NOTIFICATION_CLAIM_SECONDS": 4,
         "NOTIFICATION_DIGEST_SECONDS": 0,
+        "NOTIFICATION_RELAY_SECONDS": 0.3,
+        "WORKER_BEAT": "true",  # the scheduler runs the relay
     }
 
 
@@ -102,7 +105,7 @@ def test_slow_mail_server_does_not_slow_the_admin(
         assert "12.50 → 13.00" in text and "13.00 → 14.00" in text
 
 
-def test_broker_down_at_commit_is_delivered_by_the_sweep(
+def test_broker_down_at_commit_is_relayed_once_it_is_back(
     live_api, celery_worker_process, stack_env, team, smtp_server
 ):
     actor, others, product = team
@@ -111,10 +114,10 @@ def test_broker_down_at_commit_is_delivered_by_the_sweep(
     response, elapsed = patch_price(server, actor, product, "31.00")
     assert response.status_code == 200, response.text
     assert elapsed < 3.0
-    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PENDING}
+    assert ProductChangeEvent.objects.get().fanned_out_at is None  # waiting in the outbox
     assert smtp_server.inbox.messages == []
 
-    celery_worker_process(**stack_env, WORKER_BEAT="true")  # the broker is back, with the sweep
+    celery_worker_process(**stack_env)  # the broker is back, with the scheduler and the relay
     assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3), "the sweep did not deliver"
     time.sleep(2)
     assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
@@ -135,7 +138,7 @@ def test_worker_killed_mid_delivery_delivers_exactly_once(
     doomed.kill()  # SIGKILL mid-delivery: no clean shutdown, no acknowledgement
 
     smtp_server.inbox.rcpt_delay = 0
-    celery_worker_process(**stack_env, WORKER_BEAT="true")
+    celery_worker_process(**stack_env)
     assert wait_for(lambda: len(smtp_server.inbox.messages) >= 1), "not delivered after the kill"
     time.sleep(3)
     assert smtp_server.inbox.recipients() == [others[0].email]
@@ -159,3 +162,31 @@ def test_bulk_edit_reaches_each_admin_as_one_digest(
         "[Catalog] 5 product changes"
     }
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+
+
+def test_concurrent_changes_and_two_relays_notify_each_admin_once_per_change(
+    live_api, celery_worker_process, stack_env, team, smtp_server
+):
+    actor, others, product = team
+    products = [product, *(ProductFactory(brand=product.brand) for _ in range(3))]
+    for _ in range(2):  # two workers, each with its own scheduler: two relays race
+        celery_worker_process(**stack_env)
+    server = live_api(**stack_env)
+    changes = [(p, f"{n}.00") for n in range(50, 60) for p in products]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda change: patch_price(server, actor, *change), changes))
+    assert [response.status_code for response, _ in answers] == [200] * len(changes)
+
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT)
+    assert wait_for(lambda: sent.count() >= len(changes) * len(others), timeout=120)
+    time.sleep(2)  # nothing more arrives
+    assert sorted(Delivery.objects.values_list("event_id", "recipient_id")) == sorted(
+        (event_id, admin.pk)
+        for event_id in ProductChangeEvent.objects.values_list("pk", flat=True)
+        for admin in others
+    )
+    assert sent.count() == len(changes) * len(others)
+    for admin in others:
+        mails = [m for m in smtp_server.inbox.messages if str(m["To"]) == admin.email]
+        text = "".join(m.get_body(("plain",)).get_content() for m in mails)
+        assert text.count(" → ") == len(changes), admin.email
