@@ -52,7 +52,9 @@ class AdminProductSerializer(ProductSerializer):
         read_only_fields = fields
 
 
-class ProductInputSerializer(serializers.ModelSerializer):
+# Validation only (the services write), so a plain Serializer: a ModelSerializer would inspect
+# the model again on every request for fields that are all declared here.
+class ProductInputSerializer(serializers.Serializer):
     """A product as it is written: the brand given by id, the price as decimal money."""
 
     sku = TrimmedCharField(max_length=64, help_text="Unique ignoring case; spaces trimmed.")
@@ -65,7 +67,3 @@ class ProductInputSerializer(serializers.ModelSerializer):
         help_text="Decimal money, at most 2 decimal places, 0 to 9999999.99.",
     )
     brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), help_text="Brand id.")
-
-    class Meta:
-        model = Product
-        fields = ("sku", "name", "price", "brand")
