@@ -526,7 +526,28 @@ def deep_paths(logs: Path, first: int, last: int, pages: int, count: int = 2000)
     return {name: str(path) for name, path in files.items()}
 
 
-def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
+def relay_drain(setup_env: dict) -> str:
+    """The worker's side of the PATCH runs: their change events wait in the outbox (no worker
+    runs during the benchmark). One relay process fans them all out, as the scheduled relay
+    would, and the rate says whether a single worker keeps up with the API's writes."""
+    log("notification relay: the PATCH runs' change events, fanned out by one process")
+    started = time.monotonic()
+    out = manage(setup_env, "manage.py", "send_pending_notifications", timeout=3600).strip()
+    elapsed = time.monotonic() - started
+    found = re.match(r"Fanned out (\d+) change event\(s\) into (\d+) deliver", out)
+    if not found:
+        raise SystemExit(f"send_pending_notifications said: {out}")
+    events, deliveries = int(found.group(1)), int(found.group(2))
+    summary = (
+        f"notification relay (worker side, one process): {events:,} change events into "
+        f"{deliveries:,} deliveries in {elapsed:.1f} s: {events / elapsed:,.0f} events/s, "
+        f"{deliveries / elapsed:,.0f} deliveries/s"
+    )
+    log(f"  {summary}")
+    return summary
+
+
+def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     wrk = wrk_ensure()
     machine = machine_describe(config, wrk)
     for line in machine:
@@ -562,6 +583,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
 
     detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
     first_page = Workload("list, first page", "first_page.lua", [], "impressions", ("redis",))
+    patch = Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None)
     deep = deep_paths(logs, first, last, pages)
     workloads = [
         detail_random,
@@ -578,7 +600,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
             ("redis",),
             connections=4,
         ),
-        Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None),
+        patch,
     ]
     if config.only:
         workloads = [w for w in workloads if any(word in w.name.lower() for word in config.only)]
@@ -653,7 +675,10 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str]]:
                 log(f"  {result.rps:.0f} req/s; counts {check.verdict}: {check.detail}")
         finally:
             server.stop()
-    return rows, machine
+    notes = []
+    if any(row.workload == patch.name for row in rows):
+        notes.append(relay_drain(setup_env))
+    return rows, machine, notes
 
 
 def table(rows: list[Row]) -> str:
@@ -684,11 +709,14 @@ def main() -> int:
     started = time.monotonic()
     failed = True
     try:
-        rows, machine = run(config, logs)
+        rows, machine, notes = run(config, logs)
         print()
         print("\n".join(f"- {line}" for line in machine))
         print()
         print(table(rows))
+        print()
+        for note in notes:
+            print(note)
         print()
         for row in rows:
             if row.check.verdict != "-":

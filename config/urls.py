@@ -43,6 +43,7 @@ product_fast_paths = [
 ]
 
 api_v1 = [
+    *product_fast_paths,  # first: the most requested paths, resolved without trying the others
     path("csrf/", CsrfTokenView.as_view(), name="csrf"),
     path("token/", TokenObtainView.as_view(), name="token-obtain"),
     path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
@@ -50,7 +51,6 @@ api_v1 = [
     path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
     path("", include("catalog_service.analytics.urls")),
     path("", include("catalog_service.notifications.urls")),
-    *product_fast_paths,
     *router.urls,
 ]
 

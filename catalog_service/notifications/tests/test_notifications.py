@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -178,6 +180,22 @@ def test_new_delivery_waits_for_the_digest_window_and_the_sweep_leaves_it(
     delivery = Delivery.objects.get()
     assert delivery.next_attempt_at >= delivery.created_at + timedelta(seconds=30)
     assert services.deliveries_sweep() == 0
+
+
+def test_send_pending_notifications_relays_the_outbox_then_sends(
+    smtp_server, actor, product, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_RELAY_BATCH = 2  # the command drains batch after batch
+    others = AdminFactory.create_batch(2)
+    for name in ("A", "B", "C"):
+        with django_capture_on_commit_callbacks(execute=False):
+            catalog_services.product_update(product=product, actor=actor, data={"name": name})
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_pending_notifications", stdout=out)
+    assert out.getvalue().startswith("Fanned out 3 change event(s) into 6 delivery(ies);")
+    assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
+    assert not ProductChangeEvent.objects.filter(fanned_out_at__isnull=True).exists()
 
 
 def test_relay_notifies_admins_of_the_time_of_the_change(

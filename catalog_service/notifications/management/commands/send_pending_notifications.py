@@ -1,10 +1,22 @@
 from django.core.management.base import BaseCommand
 
-from catalog_service.notifications.services import deliveries_sweep
+from catalog_service.notifications.models import Delivery
+from catalog_service.notifications.services import deliveries_sweep, events_fan_out
 
 
 class Command(BaseCommand):
-    help = "Queues every notification delivery that is due or abandoned (as the periodic sweep)."
+    help = (
+        "Fans out every change event still in the outbox (as the relay), then queues every "
+        "delivery that is due or abandoned (as the periodic sweep)."
+    )
 
     def handle(self, *args, **options):
-        self.stdout.write(f"Queued {deliveries_sweep()} delivery(ies).")
+        deliveries_before = Delivery.objects.count()
+        events = 0
+        while fanned_out := events_fan_out():
+            events += fanned_out
+        written = Delivery.objects.count() - deliveries_before
+        self.stdout.write(
+            f"Fanned out {events} change event(s) into {written} delivery(ies); "
+            f"queued {deliveries_sweep()} due or abandoned delivery(ies)."
+        )
