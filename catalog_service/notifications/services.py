@@ -57,8 +57,9 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         fanned_out_at=None,
     )
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        # No broker, so no scheduler runs the relay: this process fans out after commit.
-        transaction.on_commit(events_fan_out)
+        # No broker, so no scheduler runs the relay: this process fans out after commit. If that
+        # fails, the write stands and the next one (or send_pending_notifications) fans out both.
+        transaction.on_commit(events_fan_out, robust=True)
     return event
 
 
@@ -67,18 +68,22 @@ def events_fan_out(limit: int | None = None) -> int:
     then queues them. Returns how many events it fanned out.
 
     Events are taken with SKIP LOCKED and marked in the same transaction as their deliveries,
-    so relays running at once share a backlog and never fan an event out twice. Recipients are
-    the active admins (with an email) at fan-out, except the actor and admins created after the
-    change.
+    so relays running at once share a backlog and never fan an event out twice (where rows
+    cannot be locked, as on SQLite, the conditional mark decides and the loser writes nothing).
+    Recipients are the active admins (with an email) at fan-out, except the actor and admins
+    created after the change.
     """
     with transaction.atomic():
+        pending = ProductChangeEvent.objects.filter(fanned_out_at__isnull=True)
         event_ids = list(
-            ProductChangeEvent.objects.select_for_update(skip_locked=True)
-            .filter(fanned_out_at__isnull=True)
+            pending.select_for_update(skip_locked=True)
             .order_by("pk")
             .values_list("pk", flat=True)[: limit or settings.NOTIFICATION_RELAY_BATCH]
         )
         if not event_ids:
+            return 0
+        if pending.filter(pk__in=event_ids).update(fanned_out_at=timezone.now()) != len(event_ids):
+            transaction.set_rollback(True)  # another relay took some of them first
             return 0
         for channel, provider in providers_configured().items():
             if provider.per_recipient:
@@ -93,7 +98,6 @@ def events_fan_out(limit: int | None = None) -> int:
                     )
                     for event_id in event_ids
                 )
-        ProductChangeEvent.objects.filter(pk__in=event_ids).update(fanned_out_at=timezone.now())
         transaction.on_commit(lambda: deliveries_enqueue(event_ids))
     return len(event_ids)
 
