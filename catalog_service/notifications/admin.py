@@ -25,8 +25,8 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(ProductChangeEvent)
 class ProductChangeEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "product_sku", "action", "actor_username")
-    list_filter = ("action",)
+    list_display = ("created_at", "product_sku", "action", "actor_username", "fanned_out_at")
+    list_filter = ("action", ("fanned_out_at", admin.EmptyFieldListFilter))
     search_fields = ("product_sku", "product_name", "actor_username")
     inlines = [DeliveryInline]
 

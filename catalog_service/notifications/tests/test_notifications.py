@@ -342,3 +342,20 @@ def test_digest_that_fails_leaves_every_change_pending(
     smtp_server.stop()
     delivery_send.apply(args=(Delivery.objects.order_by("pk").first().pk,))
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PENDING}
+
+
+def test_admin_site_lists_the_events_the_relay_has_not_fanned_out(
+    actor, product, client, django_capture_on_commit_callbacks
+):
+    actor.is_superuser = True
+    actor.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        catalog_services.product_update(product=product, actor=actor, data={"name": "Waiting"})
+        catalog_services.product_update(product=product, actor=actor, data={"name": "Relayed"})
+    ProductChangeEvent.objects.filter(changes__name__1="Relayed").update(
+        fanned_out_at=timezone.now()
+    )
+    client.force_login(actor)
+    waiting = client.get("/admin/notifications/productchangeevent/?fanned_out_at__isempty=1")
+    assert waiting.status_code == 200
+    assert [event.changes["name"][1] for event in waiting.context["cl"].result_list] == ["Waiting"]
