@@ -89,12 +89,13 @@ def events_fan_out(limit: int | None = None) -> int:
             if provider.per_recipient:
                 _deliveries_to_admins(event_ids, channel)
             else:
+                due = _first_attempt_at(timezone.now())
                 Delivery.objects.bulk_create(
                     Delivery(
                         event_id=event_id,
                         channel=channel,
                         address=provider.address(),
-                        next_attempt_at=_first_attempt_at(timezone.now()),
+                        next_attempt_at=due,
                     )
                     for event_id in event_ids
                 )
