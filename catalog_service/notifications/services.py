@@ -103,6 +103,18 @@ def events_fan_out(limit: int | None = None) -> int:
     return len(event_ids)
 
 
+def events_relay(max_batches: int | None = None) -> int:
+    """Fans out batch after batch until the outbox is empty, or for at most `max_batches`
+    batches (the next run takes the rest). Returns how many events it fanned out."""
+    relayed = batches = 0
+    while max_batches is None or batches < max_batches:
+        batch = events_fan_out()
+        relayed, batches = relayed + batch, batches + 1
+        if batch < settings.NOTIFICATION_RELAY_BATCH:
+            break
+    return relayed
+
+
 def _first_attempt_at(now):
     """A new delivery waits for the digest window, so a burst of changes reaches each admin as
     one mail, and the sweep leaves it alone until then. With no broker, tasks run at once."""

@@ -8,15 +8,9 @@ from . import services
 
 @shared_task(ignore_result=True)
 def events_relay() -> int:
-    """Fans committed change events out into deliveries, a batch at a time, until none is left
-    (or for at most NOTIFICATION_RELAY_MAX_BATCHES batches; the next run takes the rest)."""
-    relayed = 0
-    for _ in range(settings.NOTIFICATION_RELAY_MAX_BATCHES):
-        batch = services.events_fan_out()
-        relayed += batch
-        if batch < settings.NOTIFICATION_RELAY_BATCH:
-            break
-    return relayed
+    """Fans committed change events out into deliveries (beat runs it every
+    NOTIFICATION_RELAY_SECONDS)."""
+    return services.events_relay(settings.NOTIFICATION_RELAY_MAX_BATCHES)
 
 
 @shared_task(ignore_result=True)

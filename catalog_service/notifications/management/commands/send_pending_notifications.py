@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from catalog_service.notifications.models import Delivery
-from catalog_service.notifications.services import deliveries_sweep, events_fan_out
+from catalog_service.notifications.services import deliveries_sweep, events_relay
 
 
 class Command(BaseCommand):
@@ -12,9 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         deliveries_before = Delivery.objects.count()
-        events = 0
-        while fanned_out := events_fan_out():
-            events += fanned_out
+        events = events_relay()
         written = Delivery.objects.count() - deliveries_before
         self.stdout.write(
             f"Fanned out {events} change event(s) into {written} delivery(ies); "
