@@ -1,5 +1,5 @@
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -15,8 +15,7 @@ from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 from . import anonymous, services
 from . import cache as product_cache
 from .filters import ProductFilter
-from .models import Product
-from .selectors import brand_list, product_list
+from .selectors import brand_list, product_list, product_locked
 from .serializers import (
     AdminProductSerializer,
     BrandSerializer,
@@ -25,6 +24,7 @@ from .serializers import (
     ProductSerializer,
 )
 
+BIGINT_MAX = 2**63 - 1
 # One serializer for the process: a ModelSerializer builds its fields on every instance.
 ADMIN_REPRESENTATION = AdminProductSerializer()
 PRECONDITION_FAILED = OpenApiResponse(description="If-Match no longer matches (412).")
@@ -64,9 +64,16 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
             return with_view_totals(product_list())
         return product_list()
 
-    def locked_queryset(self):
-        # The write's answer shows the brand: read it with the locked row.
-        return Product.objects.select_related("brand")
+    def locked_row(self, pk):
+        # The write's answer shows the brand: it is read with the locked row.
+        try:
+            pk = int(pk)
+        except ValueError:
+            raise Http404 from None
+        product = product_locked(pk) if 0 < pk <= BIGINT_MAX else None
+        if product is None:
+            raise Http404
+        return product
 
     def get_serializer_class(self):
         return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 
+from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError, save_or_conflict
 
 from .models import Brand, Product
@@ -77,8 +78,8 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
     update_fields = [*changes, "updated_at"]
     if "sku" in changes:
         save_or_conflict(product, SkuTakenError(product.sku), update_fields=update_fields)
-    else:  # no unique index among the changed columns: nothing to turn into a conflict
-        product.save(update_fields=update_fields)
+    elif not rows.update(product, update_fields):  # no unique column changes: no conflict
+        raise DatabaseError("The product's row is gone; it should be locked by the caller.")
     product_changed.send(
         sender=Product, product=product, actor=actor, action="updated", changes=changes
     )

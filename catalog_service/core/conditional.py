@@ -36,6 +36,10 @@ class ConditionalWriteMixin:
         """What a write reads with its row lock (related rows it joins are read, not locked)."""
         return self.get_queryset().model.objects.all()
 
+    def locked_row(self, pk):
+        """The row by `pk`, locked (404 if there is none). Views may read it their own way."""
+        return get_object_or_404(self.locked_queryset().select_for_update(of=("self",)), pk=pk)
+
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
         response["ETag"] = etag_for(self._retrieved)
@@ -51,8 +55,7 @@ class ConditionalWriteMixin:
         The check runs under the lock, so of two writers holding the same ETag the second
         waits for the first to commit and then gets 412.
         """
-        rows = self.locked_queryset().select_for_update(of=("self",))
-        instance = get_object_or_404(rows, pk=self.kwargs["pk"])
+        instance = self.locked_row(self.kwargs["pk"])
         self.check_object_permissions(self.request, instance)
         if_match = self.request.headers.get("If-Match")
         if if_match and if_match.strip() != "*":

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog_service.accounts.selectors import active_admins
+from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError
 
 from .content import event_payload, events_message
@@ -40,13 +41,13 @@ def _as_json(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-def product_change_record(sender, *, product, actor, action: str, changes: dict, **kwargs):
+def product_change_record(sender, *, product, actor, action: str, changes: dict, **kwargs) -> None:
     """Receiver of product_changed: the event, in the change's transaction.
 
     Nothing else happens in the admin's request: the event is the outbox row, and the relay
     writes its deliveries once it is committed.
     """
-    event = ProductChangeEvent.objects.create(
+    event = ProductChangeEvent(
         product_id=product.pk,
         product_sku=product.sku,
         product_name=product.name,
@@ -56,11 +57,11 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         actor_username=actor.get_username(),
         fanned_out_at=None,
     )
+    rows.insert(event)  # one INSERT built once: this runs on every admin write
     if settings.CELERY_TASK_ALWAYS_EAGER:
         # No broker, so no scheduler runs the relay: this process fans out after commit. If that
         # fails, the write stands and the next one (or send_pending_notifications) fans out both.
         transaction.on_commit(events_fan_out, robust=True)
-    return event
 
 
 def events_fan_out(limit: int | None = None) -> int:

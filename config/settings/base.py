@@ -97,6 +97,9 @@ DATABASES = {"default": database_config(BASE_DIR / "var" / "db.sqlite3")}
 # Persistent connections: opening a PostgreSQL connection per request costs more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env_read("int", "DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that asks the kernel instead of the server.
+    DATABASES["default"]["ENGINE"] = "catalog_service.core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_read("str", "REDIS_URL", default="")
@@ -249,7 +252,7 @@ API_MAX_PAGE_SIZE = env_read("int", "API_MAX_PAGE_SIZE", default=100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: its WWW-Authenticate header is what turns a missing login into 401.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "catalog_service.accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["catalog_service.core.permissions.IsAdmin"],

@@ -148,6 +148,38 @@ def test_product_unknown_id_is_404(anon, db):
     assert response.json() == {"code": "not_found", "message": "Not found."}
 
 
+@pytest.mark.parametrize("product_id", ["424242", "0", "99999999999999999999", "abc"])
+def test_product_write_to_unknown_id_is_404_and_writes_nothing(admin, product, product_id):
+    url = f"{URL}{product_id}/"
+    for response in (
+        admin.patch(url, {"price": "1.00"}, format="json"),
+        admin.put(url, {"sku": "X", "name": "Y", "price": "1.00", "brand": product.brand_id}),
+        admin.delete(url),
+    ):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    product.refresh_from_db()
+    assert product.price != Decimal("1.00")
+    assert Product.objects.count() == 1
+
+
+def test_product_patch_stores_every_changed_column_and_the_timestamp(admin, product):
+    before = product.updated_at
+    other = BrandFactory(name="Marantz")
+    body = {"name": "CD Deck", "price": "12.30", "brand": other.id}
+    response = admin.patch(detail(product.id), body, format="json")
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert (product.name, product.price, product.brand_id) == (
+        "CD Deck",
+        Decimal("12.30"),
+        other.id,
+    )
+    assert product.updated_at > before
+    assert response.json()["updated_at"] == product.updated_at.isoformat().replace("+00:00", "Z")
+    assert response.json()["brand"] == {"id": other.id, "name": "Marantz"}
+
+
 def test_product_method_not_allowed_is_405(admin):
     response = admin.put(URL, {}, format="json")
     assert response.status_code == 405

@@ -1,0 +1,1 @@
+"""PostgreSQL, as Django ships it, with a health check that needs no round trip."""

@@ -1,0 +1,40 @@
+"""Django's PostgreSQL backend with a cheaper per-request health check.
+
+Django checks a persistent connection at the start of each request by sending `SELECT 1`: a
+round trip to the server on every request, about a sixth of a small write's database work.
+Here the check asks the kernel instead. Between requests the connection is idle and the server
+sends nothing unprompted, so an idle socket with something to read means the server has closed
+it (restart, failover, idle timeout, an administrator terminating the backend) or has sent a
+message we did not ask for. Either way the connection is dropped and the request opens a new
+one. A connection that is not idle, or that had errors, is still checked with `SELECT 1`.
+"""
+
+import select
+
+from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
+
+_READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def close_if_health_check_failed(self):
+        if self.pool or self.connection is None or self.health_check_done:
+            return super().close_if_health_check_failed()
+        if self.health_check_enabled and not self._idle_and_quiet():
+            self.close()
+        self.health_check_done = True
+
+    def _idle_and_quiet(self) -> bool:
+        """True if the connection is open, idle and has nothing waiting to be read."""
+        connection = self.connection
+        if connection.closed:
+            return False
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            return self.is_usable()
+        poller = select.poll()
+        try:
+            poller.register(connection.fileno(), _READABLE)
+            return not poller.poll(0)
+        except (OSError, ValueError):
+            return False

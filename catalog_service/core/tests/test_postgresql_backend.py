@@ -1,0 +1,53 @@
+"""The database backend's health check, on a live API: connections PostgreSQL has closed
+between requests are replaced before a request uses them, so no request fails."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from django.db import connection
+from rest_framework_simplejwt.tokens import RefreshToken
+
+_OTHER_BACKENDS = (
+    "SELECT pid FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def _backends_terminate() -> int:
+    """Ends every other session on the test database, as a restart or an administrator does, and
+    waits until they are gone. Returns how many there were."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({_OTHER_BACKENDS}) AS other")
+        terminated = len(cursor.fetchall())
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(_OTHER_BACKENDS)
+            if not cursor.fetchall():
+                break
+            time.sleep(0.05)
+    return terminated
+
+
+def test_connections_closed_by_the_server_are_replaced_before_use(live_api, admin_user, product):
+    server = live_api(DB_CONN_MAX_AGE="600")
+    token = RefreshToken.for_user(admin_user).access_token
+    url = f"{server.url}/api/v1/product/{product.id}/"
+
+    def admin_writes(count: int) -> list[int]:
+        """Concurrent, so that many of the server's threads hold a connection."""
+
+        def write(index: int) -> int:
+            body = {"name": f"CD Player {index}"}
+            headers = {"Authorization": f"Bearer {token}"}
+            return requests.patch(url, json=body, headers=headers, timeout=10).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(write, range(count)))
+
+    assert set(admin_writes(48)) == {200}
+    assert _backends_terminate() >= 2  # the server held several persistent connections
+
+    assert set(admin_writes(48)) == {200}
+    product.refresh_from_db()
+    assert product.name.startswith("CD Player ")
