@@ -100,6 +100,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that asks the kernel instead of the server.
     DATABASES["default"]["ENGINE"] = "catalog_service.core.postgresql"
+    # Parameters bound by the server, and a statement run 5 times on a connection prepared: the
+    # server stops parsing and planning the statements every request repeats. A pooler in
+    # transaction mode needs to track prepared statements (PgBouncer 1.21+,
+    # max_prepared_statements); otherwise set DB_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=5 if env_read("bool", "DB_PREPARED_STATEMENTS", default=True) else None,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_read("str", "REDIS_URL", default="")

@@ -62,3 +62,18 @@ def test_settings_default_to_embedded_sqlite_with_debug():
         "settings.DATABASES['default']['ENGINE']", DEBUG="true", DATABASE_URL=""
     )
     assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def test_settings_prepare_repeated_postgres_statements_unless_told_not_to():
+    expression = "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['OPTIONS']"
+    url = "postgres://postgres@db.internal:5432/catalog"
+    default = settings_value(expression, DEBUG="true", DATABASE_URL=url)
+    assert default.stdout.strip() == (
+        "catalog_service.core.postgresql {'server_side_binding': True, 'prepare_threshold': 5}"
+    ), default.stderr
+    behind_a_pooler = settings_value(
+        expression, DEBUG="true", DATABASE_URL=url, DB_PREPARED_STATEMENTS="false"
+    )
+    assert "'prepare_threshold': None" in behind_a_pooler.stdout, behind_a_pooler.stderr
+    sqlite = settings_value(expression, DEBUG="true", DATABASE_URL="sqlite:///:memory:")
+    assert sqlite.stdout.strip() == "django.db.backends.sqlite3 {}", sqlite.stderr
