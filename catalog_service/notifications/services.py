@@ -181,13 +181,18 @@ def deliveries_enqueue(event_ids: list[int]) -> None:
     same recipient at the same moment and split the digest."""
     from .tasks import delivery_send
 
-    pending = (
-        Delivery.objects.filter(event_id__in=event_ids, status=Delivery.Status.PENDING)
+    # Selected by event only, pending checked here: after a burst of writes most deliveries are
+    # pending and the table's statistics may not know it yet, and a plan that believes `status =
+    # 'pending'` is selective intersects the event index with a scan of every pending delivery.
+    deliveries = (
+        Delivery.objects.filter(event_id__in=event_ids)
         .order_by("pk")
-        .values_list("pk", "recipient_id", "channel")
+        .values_list("pk", "recipient_id", "channel", "status")
     )
     queued: Counter = Counter()
-    for delivery_id, recipient_id, channel in pending:
+    for delivery_id, recipient_id, channel, status in deliveries:
+        if status != Delivery.Status.PENDING:
+            continue
         # Deliveries without a recipient (a webhook) are not combined: each has its own task.
         group = (recipient_id, channel) if recipient_id else delivery_id
         if queued[group] % settings.NOTIFICATION_DIGEST_MAX == 0:
