@@ -27,7 +27,7 @@ from catalog_service.core.redis import UNAVAILABLE, redis_failed
 from catalog_service.core.throttling import AnonymousReadThrottle
 
 from . import cache as product_cache
-from .selectors import product_list
+from .selectors import product_list, products_by_id
 
 View = Callable[..., HttpResponse]
 
@@ -70,9 +70,10 @@ def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpRespons
     if value == product_cache.TOMBSTONE:
         return None  # deleted: DRF answers 404
     if value is None:
-        product = product_list().filter(pk=pk).first()
-        if product is None:
+        found = products_by_id([pk])
+        if not found:
             return None
+        product = found[0]
         value = product_cache.entry(product)
         product_cache.fill((product.pk, value))
         product_reads_record(product_ids=[pk], kind=VIEW)

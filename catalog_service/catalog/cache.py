@@ -23,7 +23,7 @@ from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, 
 from catalog_service.core.renderers import json_bytes
 
 from .models import Brand, Product, ProductCacheRepair
-from .selectors import product_list
+from .selectors import product_list, products_by_id
 from .serializers import ProductSerializer
 
 TOMBSTONE = b"-"
@@ -120,7 +120,7 @@ def rows(
     missing = [pk for pk, value in zip(product_ids, cached, strict=True) if value in _ABSENT]
     fresh = {}
     if missing:
-        fresh = {product.pk: entry(product) for product in product_list().filter(pk__in=missing)}
+        fresh = {product.pk: entry(product) for product in products_by_id(missing)}
         fill(*fresh.items())
     shown, bodies = [], []
     for pk, value in zip(product_ids, cached, strict=True):
