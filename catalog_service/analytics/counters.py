@@ -42,20 +42,28 @@ _UPSERT = (
 )
 
 
+# Rows per statement: PostgreSQL takes at most 65,535 bound parameters (4 per row) in one.
+UPSERT_ROWS_MAX = 10_000
+
+
 def counts_upsert(counts: Counts) -> None:
-    """Adds `counts` to the daily rows in one statement, rows in a fixed order (no deadlocks)."""
+    """Adds `counts` to the daily rows, rows in a fixed order (no deadlocks), in statements of at
+    most UPSERT_ROWS_MAX rows. Call it in a transaction to apply all of them or none."""
     rows: dict[tuple[int, date], list[int]] = {}
     for (product_id, day, kind), n in counts.items():
         row = rows.setdefault((product_id, day), [0, 0])
         row[0 if kind == VIEW else 1] += n
-    if not rows:
-        return
-    params: list = []
-    for (product_id, day), (views, impressions) in sorted(rows.items()):
-        params += [product_id, day, views, impressions]
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    ordered = sorted(rows.items())
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(values=values), params)
+        for start in range(0, len(ordered), UPSERT_ROWS_MAX):
+            chunk = ordered[start : start + UPSERT_ROWS_MAX]
+            params = [
+                value
+                for (product_id, day), (views, impressions) in chunk
+                for value in (product_id, day, views, impressions)
+            ]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(_UPSERT.format(values=values), params)
 
 
 # --- redis ------------------------------------------------------------------------------------

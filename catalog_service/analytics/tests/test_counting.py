@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db.models import Count, Sum
 
 from catalog_service.analytics import counters
 from catalog_service.analytics.models import AppliedCountBatch, ProductDailyViews
@@ -155,3 +156,17 @@ def test_flush_command_moves_counts(anon, product, settings, redis_db):
     call_command("flush_view_counts", stdout=out)
     assert out.getvalue().strip() == "Applied 1 batch(es): 1 views, 1 impressions."
     assert stored(product.id) == (1, 1)
+
+
+def test_a_flush_larger_than_one_statement_can_bind_is_applied_whole(settings, redis_db, db):
+    """20,000 products in one batch: 80,000 values, more than PostgreSQL binds in one statement."""
+    settings.VIEW_COUNTING = "redis"
+    product_ids = range(1, 20_001)
+    counters.product_reads_record(product_ids=product_ids, kind=counters.VIEW)
+    counters.product_reads_record(product_ids=product_ids[:10], kind=counters.IMPRESSION)
+    counters.counts_flush()
+    stored = ProductDailyViews.objects.aggregate(
+        rows=Count("id"), views=Sum("views"), impressions=Sum("impressions")
+    )
+    assert stored == {"rows": 20_000, "views": 20_000, "impressions": 10}
+    assert not redis_db.exists(counters.LIVE_KEY, counters.BATCHES_KEY)  # nothing left behind

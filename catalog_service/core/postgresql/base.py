@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend with a cheaper per-request health check.
+"""Django's PostgreSQL backend with a cheaper per-request health check, and bulk statements
+kept within the parameters the server binds.
 
 Django checks a persistent connection at the start of each request by sending `SELECT 1`: a
 round trip to the server on every request, about a sixth of a small write's database work.
@@ -7,17 +8,43 @@ sends nothing unprompted, so an idle socket with something to read means the ser
 it (restart, failover, idle timeout, an administrator terminating the backend) or has sent a
 message we did not ask for. Either way the connection is dropped and the request opens a new
 one. A connection that is not idle, or that had errors, is still checked with `SELECT 1`.
+
+With parameters bound by the server (settings: `server_side_binding`) one statement takes at most
+65,535 of them, the protocol's 16-bit count; Django's backend assumes no limit, so its bulk
+inserts, updates and deletes are batched here as its SQLite backend batches them.
 """
 
 import select
+from itertools import chain
 
-from django.db.backends.postgresql import base
+from django.db import models
+from django.db.backends.postgresql import base, features, operations
 from psycopg.pq import TransactionStatus
 
 _READABLE = select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP
 
 
+class DatabaseFeatures(features.DatabaseFeatures):
+    max_query_params = 2**16 - 1
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def bulk_batch_size(self, fields, objs):
+        columns = list(
+            chain.from_iterable(
+                field.fields if isinstance(field, models.CompositePrimaryKey) else [field]
+                for field in fields
+            )
+        )
+        if not columns:
+            return len(objs)
+        return max(self.connection.features.max_query_params // len(columns), 1)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
+    ops_class = DatabaseOperations
+
     def close_if_health_check_failed(self):
         if self.pool or self.connection is None or self.health_check_done:
             return super().close_if_health_check_failed()

@@ -51,3 +51,17 @@ def test_connections_closed_by_the_server_are_replaced_before_use(live_api, admi
     assert set(admin_writes(48)) == {200}
     product.refresh_from_db()
     assert product.name.startswith("CD Player ")
+
+
+def test_bulk_statements_stay_within_the_parameters_the_server_binds(postgres):
+    """20,000 rows of 4 columns: 80,000 values, more than one statement with server-side binding
+    takes (65,535). Django's backend would send them in one statement; this one splits them."""
+    from datetime import date
+
+    from catalog_service.analytics.models import ProductDailyViews
+
+    rows = [ProductDailyViews(product_id=pk, day=date(2026, 1, 1), views=1) for pk in range(20_000)]
+    ProductDailyViews.objects.bulk_create(rows)
+    assert ProductDailyViews.objects.count() == 20_000
+    ids = [*ProductDailyViews.objects.values_list("id", flat=True), *range(-50_000, 0)]
+    assert len(ProductDailyViews.objects.in_bulk(ids)) == 20_000  # 70,000 ids asked for
