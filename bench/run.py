@@ -403,15 +403,21 @@ def wrk_run(
 _ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) ')
 
 
-def access_log_quiet(path: Path, limit: float = 15.0) -> int:
-    """Waits until the server has finished what wrk left in flight; returns the log size."""
+def access_log_quiet(path: Path, slowest_s: float = 0.0, limit: float = 180.0) -> int:
+    """Waits until the server has finished what wrk left in flight; returns the log size.
+
+    Finished means no line written for a second, or for twice `slowest_s` (the slowest request
+    wrk saw): a server busy with requests of seconds (deep page numbers over a million
+    products) writes nothing while it works through them, and the next workload must not share
+    the machine with them."""
+    quiet = max(1.0, 2 * slowest_s)
     deadline = time.monotonic() + limit
     size, since = -1, time.monotonic()
     while time.monotonic() < deadline:
         current = path.stat().st_size if path.exists() else 0
         if current != size:
             size, since = current, time.monotonic()
-        elif time.monotonic() - since >= 1.0:
+        elif time.monotonic() - since >= quiet:
             break
         time.sleep(0.2)
     return size
@@ -658,7 +664,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     config.duration,
                     workload.connections,
                 )
-                access_log_quiet(server.access_log)
+                access_log_quiet(server.access_log, slowest_s=result.max_us / 1e6)
                 served = access_log_2xx(server.access_log, offset)
                 if mode == "redis":
                     moved = manage(env, "manage.py", "flush_view_counts", timeout=120).strip()
