@@ -43,9 +43,9 @@ def products_by_id(product_ids: list[int]) -> list[Product]:
     (core.rows), as the ORM would spend more building it than the database answering."""
     if connection.vendor != "postgresql":  # no `= ANY(array)`: the ORM's IN list
         return list(product_list().filter(pk__in=product_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(_with_brand_sql("p.id = ANY(%s)"), [product_ids])
-        return [_with_brand(row) for row in cursor.fetchall()]
+    return [
+        _with_brand(row) for row in rows.fetch_all(_with_brand_sql("p.id = ANY(%s)"), [product_ids])
+    ]
 
 
 def brand_list() -> QuerySet[Brand]:

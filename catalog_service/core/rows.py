@@ -44,6 +44,12 @@ def fetch_one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
+def fetch_all(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _prepared(model_instance: Model, field_names: Iterable[str], add: bool) -> list:
     """The fields' values as the ORM would write them (auto_now and defaults applied)."""
     meta = model_instance._meta
