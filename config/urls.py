@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from catalog_service.accounts import admin as accounts_admin
 from catalog_service.accounts.api import (
     TokenBlacklistView,
     TokenObtainView,
@@ -31,14 +32,23 @@ def _router_view(name: str):
 
 # Anonymous product reads the cache can answer skip DRF; everything else reaches the viewset.
 product_fast_paths = [
-    path("product/", anonymous.cache_first(_router_view("product-list"), anonymous.product_page)),
+    path(
+        "product/",
+        anonymous.cache_first(
+            _router_view("product-list"), anonymous.product_page, anonymous.LIST_PARAMETERS
+        ),
+    ),
     path(
         "product/feed/",
-        anonymous.cache_first(_router_view("product-feed"), anonymous.product_feed),
+        anonymous.cache_first(
+            _router_view("product-feed"), anonymous.product_feed, anonymous.FEED_PARAMETERS
+        ),
     ),
     path(
         "product/<int:pk>/",
-        anonymous.cache_first(_router_view("product-detail"), anonymous.product_detail),
+        anonymous.cache_first(
+            _router_view("product-detail"), anonymous.product_detail, anonymous.DETAIL_PARAMETERS
+        ),
     ),
 ]
 
@@ -59,6 +69,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/login/", accounts_admin.login, name="admin-login"),  # rate-limited
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

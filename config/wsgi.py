@@ -1,7 +1,11 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from catalog_service.core.wsgi import Handler  # noqa: E402 - needs the settings loaded
+
+# What django.core.wsgi.get_wsgi_application() builds, with the project's request class.
+application = Handler()

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rest_framework import serializers
 
@@ -27,7 +27,9 @@ class DateRangeQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         attrs.setdefault("to", today())
-        attrs.setdefault("from", attrs["to"] - timedelta(days=DEFAULT_RANGE_DAYS - 1))
+        if "from" not in attrs:  # the default range, cut short at the first day there is
+            days = min(DEFAULT_RANGE_DAYS - 1, (attrs["to"] - date.min).days)
+            attrs["from"] = attrs["to"] - timedelta(days=days)
         if attrs["from"] > attrs["to"]:
             raise serializers.ValidationError({"from": ["`from` must not be after `to`."]})
         if (attrs["to"] - attrs["from"]).days + 1 > MAX_RANGE_DAYS:

@@ -1,19 +1,51 @@
+from django import forms
 from django.contrib import admin
+
+from catalog_service.core.text import identifier_normalized
 
 from . import services
 from .models import Brand, Product
 
 
+class BrandForm(forms.ModelForm):
+    def clean_name(self):
+        # As the service will store it, so the form's uniqueness check sees the same value.
+        return identifier_normalized(self.cleaned_data["name"])
+
+
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
+    """Edits go through the same services as the API: a rename refreshes its products' cache."""
+
+    form = BrandForm
     list_display = ("name", "created_at")
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            original = Brand.objects.get(pk=obj.pk)
+            services.brand_update(brand=original, name=form.cleaned_data["name"])
+        else:
+            obj.pk = services.brand_create(name=form.cleaned_data["name"]).pk
+
+    def delete_model(self, request, obj):
+        services.brand_delete(brand=obj)
+
+    def delete_queryset(self, request, queryset):
+        for brand in queryset:
+            services.brand_delete(brand=brand)
+
+
+class ProductForm(forms.ModelForm):
+    def clean_sku(self):
+        return identifier_normalized(self.cleaned_data["sku"])
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     """Edits go through the same services as the API, so they are recorded and notified too."""
 
+    form = ProductForm
     list_display = ("sku", "name", "price", "brand", "updated_at")
     list_filter = ("brand",)
     list_select_related = ("brand",)

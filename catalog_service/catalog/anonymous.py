@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from catalog_service.analytics.counters import (
     IMPRESSION,
@@ -22,14 +23,56 @@ from catalog_service.analytics.counters import (
     product_reads_record,
     view_counter,
 )
-from catalog_service.core.pagination import IdCursorPagination
-from catalog_service.core.redis import UNAVAILABLE, redis_failed
+from catalog_service.core.pagination import IdCursorPagination, PageNumberPagination
+from catalog_service.core.redis import UNAVAILABLE, redis_failed, redis_shared
 from catalog_service.core.throttling import AnonymousReadThrottle
 
 from . import cache as product_cache
+from .filters import ProductFilter
 from .selectors import product_list, products_by_id
 
 View = Callable[..., HttpResponse]
+
+# The query parameters that change a product list's answer (filters, search, order, page); the
+# API reads the last value of each. Anything else is dropped before the view sees the request.
+_FILTERS = tuple(ProductFilter.base_filters)
+LIST_PARAMETERS = (
+    *_FILTERS,
+    api_settings.SEARCH_PARAM,
+    api_settings.ORDERING_PARAM,
+    PageNumberPagination.page_query_param,
+    PageNumberPagination.page_size_query_param,
+    api_settings.URL_FORMAT_OVERRIDE,
+)
+FEED_PARAMETERS = (
+    *_FILTERS,
+    IdCursorPagination.cursor_query_param,
+    IdCursorPagination.page_size_query_param,
+    api_settings.URL_FORMAT_OVERRIDE,
+)
+DETAIL_PARAMETERS = (api_settings.URL_FORMAT_OVERRIDE,)
+
+
+def query_canonical(request: HttpRequest, parameters: tuple[str, ...]) -> None:
+    """Keeps only `parameters`, each once with the value the API reads (the last), in a fixed
+    order. So the cache key depends only on what changes the answer, repeated parameters cannot
+    make two different answers share a key, and the page's links carry no client's junk."""
+    if not request.META.get("QUERY_STRING"):
+        return
+    query = request.GET
+    kept = QueryDict(mutable=True)
+    for name in parameters:
+        if name in query:
+            kept[name] = query[name]  # QueryDict[name] is the last value, as DRF reads it
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()
+
+
+def _accepts_json(request: HttpRequest) -> bool:
+    """The cached answers are JSON: a client that accepts none gets DRF's 406, as on a miss."""
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return not accept or "json" in accept or "*/*" in accept or "application/*" in accept
 
 
 def _answerable(request: HttpRequest) -> bool:
@@ -39,6 +82,7 @@ def _answerable(request: HttpRequest) -> bool:
         or "HTTP_AUTHORIZATION" in request.META
         or settings.SESSION_COOKIE_NAME in request.COOKIES
         or not product_cache.enabled()
+        or not _accepts_json(request)
     ):
         return False
     if not AnonymousReadThrottle().allow_request(request, None):
@@ -52,7 +96,9 @@ def _json(body: bytes, **headers) -> HttpResponse:
 
 
 def _counts_in_redis() -> bool:
-    return settings.VIEW_COUNTING == "redis"
+    """Reads are counted by the same Redis call that reads the cache: the counts' Redis is the
+    cache's. Otherwise each read is counted by product_reads_record (its own round trip)."""
+    return settings.VIEW_COUNTING == "redis" and redis_shared()
 
 
 def _impression_counter() -> tuple[str, str, str] | None:
@@ -65,7 +111,7 @@ def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpRespons
     try:
         value = product_cache.read(pk, view_counter(pk) if _counts_in_redis() else None)
     except UNAVAILABLE as exc:
-        redis_failed(exc)
+        redis_failed(exc, cache=True)
         return None
     if value == product_cache.TOMBSTONE:
         return None  # deleted: DRF answers 404
@@ -84,9 +130,9 @@ def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpRespons
 
 
 def page_key(request: HttpRequest) -> str:
-    """The page's identity: scheme, host (its links are absolute) and the sorted query."""
-    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
-    raw = f"{request.scheme}://{request.get_host()}{request.path}?{query!r}"
+    """The page's identity: scheme, host (its links are absolute), path and the canonical query
+    (query_canonical has run)."""
+    raw = f"{request.scheme}://{request.get_host()}{request.path}?{request.META['QUERY_STRING']}"
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
@@ -97,7 +143,7 @@ def product_page(request: HttpRequest, drf_view: View) -> HttpResponse:
     try:
         version, product_ids, body = product_cache.page_read(key, _impression_counter())
     except UNAVAILABLE as exc:
-        redis_failed(exc)
+        redis_failed(exc, cache=True)
         return drf_view(request)
     if body is not None:
         if not _counts_in_redis():
@@ -129,7 +175,7 @@ def page_from_cache(paginator, product_ids: list[int]) -> HttpResponse | None:
     try:
         shown, bodies, uncounted = product_cache.rows(product_ids, _impression_counter())
     except UNAVAILABLE as exc:
-        redis_failed(exc)
+        redis_failed(exc, cache=True)
         return None
     product_reads_record(product_ids=uncounted, kind=IMPRESSION)
     envelope = paginator.get_paginated_response([]).data  # count (numbered pages), next, previous
@@ -139,10 +185,14 @@ def page_from_cache(paginator, product_ids: list[int]) -> HttpResponse | None:
     return response
 
 
-def cache_first(drf_view: View, answer: Callable[..., HttpResponse | None]) -> View:
-    """`drf_view`, with `answer(request, drf_view, **kwargs)` tried first for answerable reads."""
+def cache_first(
+    drf_view: View, answer: Callable[..., HttpResponse | None], parameters: tuple[str, ...]
+) -> View:
+    """`drf_view`, with `answer(request, drf_view, **kwargs)` tried first for answerable reads.
+    Only the query `parameters` reach either (query_canonical)."""
 
     def view(request, **kwargs):
+        query_canonical(request, parameters)
         if _answerable(request):
             response = answer(request, drf_view=drf_view, **kwargs)
             if response is not None:

@@ -9,7 +9,7 @@ from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_r
 from catalog_service.analytics.selectors import product_view_totals, with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
-from catalog_service.core.pagination import IdCursorPagination
+from catalog_service.core.pagination import BIGINT_MAX, IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
 from . import anonymous, services
@@ -24,7 +24,6 @@ from .serializers import (
     ProductSerializer,
 )
 
-BIGINT_MAX = 2**63 - 1
 # One serializer for the process: a ModelSerializer builds its fields on every instance.
 ADMIN_REPRESENTATION = AdminProductSerializer()
 PRECONDITION_FAILED = OpenApiResponse(description="If-Match no longer matches (412).")

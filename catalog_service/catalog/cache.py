@@ -10,7 +10,11 @@ after PRODUCT_CACHE_SECONDS.
 Whole list pages are cached too, under the catalog's version: every write-through also increments
 the version (after storing its entries, in the same ordered pipeline) and drops the previous
 version's pages. A reader takes the version before it queries the database, so a page built
-from rows read before a commit is stored under a version no later reader asks for.
+from rows read before a commit is stored under a version no later reader asks for. A version
+holds at most PRODUCT_CACHE_MAX_PAGES pages and expires PRODUCT_CACHE_SECONDS after its first
+page, whatever clients ask for: storing a page never extends it.
+
+The cache lives on CACHE_REDIS_URL (or REDIS_URL): see core.redis.
 """
 
 from collections.abc import Iterable
@@ -19,7 +23,13 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog_service.core.conditional import etag_for
-from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
+from catalog_service.core.redis import (
+    UNAVAILABLE,
+    cache_redis_url,
+    redis_client,
+    redis_failed,
+    redis_usable,
+)
 from catalog_service.core.renderers import json_bytes
 
 from .models import Brand, Product, ProductCacheRepair
@@ -36,12 +46,12 @@ _REPRESENTATION = ProductSerializer()
 
 
 def _configured() -> bool:
-    return settings.PRODUCT_CACHE_SECONDS > 0 and bool(settings.REDIS_URL)
+    return settings.PRODUCT_CACHE_SECONDS > 0 and bool(cache_redis_url())
 
 
 def enabled() -> bool:
     """Configured, and Redis not marked down: reads may use the cache."""
-    return _configured() and redis_usable()
+    return _configured() and redis_usable(cache=True)
 
 
 def _key(product_id) -> str:
@@ -79,7 +89,7 @@ def read(product_id, counter: tuple[str, str] | None = None) -> bytes | None:
     """
     hash_key, field = counter or ("", "")
     keys = [_key(product_id), hash_key or _key(product_id)]
-    return redis_client().eval(_READ_AND_COUNT, 2, *keys, field)
+    return redis_client(cache=True).eval(_READ_AND_COUNT, 2, *keys, field)
 
 
 # Read several entries and, with a counter, count an impression of each live one, in one call:
@@ -106,7 +116,9 @@ def read_many(
         return []
     hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
     keys = [hash_key, *(_key(product_id) for product_id in product_ids)]
-    return redis_client().eval(_READ_MANY_AND_COUNT, len(keys), *keys, prefix, suffix, *product_ids)
+    return redis_client(cache=True).eval(
+        _READ_MANY_AND_COUNT, len(keys), *keys, prefix, suffix, *product_ids
+    )
 
 
 def rows(
@@ -141,12 +153,12 @@ def page_body(envelope: dict, bodies: list[bytes]) -> bytes:
 def fill(*entries: tuple[int, bytes]) -> None:
     """After misses: store what this reader read, unless a writer stored something since."""
     try:
-        pipe = redis_client().pipeline(transaction=False)
+        pipe = redis_client(cache=True).pipeline(transaction=False)
         for product_id, value in entries:
             pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS, nx=True)
         pipe.execute()
     except UNAVAILABLE as exc:
-        redis_failed(exc)
+        redis_failed(exc, cache=True)
 
 
 # Read the page cached under the current version and, on a hit, count an impression of each of
@@ -181,7 +193,7 @@ def page_read(
     Raises one of UNAVAILABLE when Redis cannot be reached.
     """
     hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
-    reply = redis_client().eval(
+    reply = redis_client(cache=True).eval(
         _READ_PAGE, 2, _VERSION_KEY, hash_key, _PAGES_PREFIX, page_key, prefix, suffix
     )
     if len(reply) < 2:
@@ -190,17 +202,35 @@ def page_read(
     return reply[0], [int(pk) for pk in ids.split(b",") if pk], body
 
 
+# Store a page under its version while that version is current and holds fewer than ARGV[5]
+# pages; the version's pages expire ARGV[6] seconds after the first one, never later.
+_STORE_PAGE = """
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[2] then return 0 end
+local pages = ARGV[1] .. ARGV[2]
+if redis.call('HLEN', pages) >= tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', pages, ARGV[3], ARGV[4])
+if redis.call('TTL', pages) < 0 then redis.call('EXPIRE', pages, ARGV[6]) end
+return 1
+"""
+
+
 def page_store(version: bytes, page_key: str, product_ids: list[int], body: bytes) -> None:
     """Caches a page built after `version` was read (so never older than that version)."""
     value = ",".join(map(str, product_ids)).encode() + _SEPARATOR + body
-    pages = _PAGES_PREFIX + version.decode()
     try:
-        pipe = redis_client().pipeline(transaction=False)
-        pipe.hset(pages, page_key, value)
-        pipe.expire(pages, settings.PRODUCT_CACHE_SECONDS)
-        pipe.execute()
+        redis_client(cache=True).eval(
+            _STORE_PAGE,
+            1,
+            _VERSION_KEY,
+            _PAGES_PREFIX,
+            version,
+            page_key,
+            value,
+            settings.PRODUCT_CACHE_MAX_PAGES,
+            settings.PRODUCT_CACHE_SECONDS,
+        )
     except UNAVAILABLE as exc:
-        redis_failed(exc)
+        redis_failed(exc, cache=True)
 
 
 def warm(*, chunk_size: int = 2000) -> int:
@@ -224,16 +254,16 @@ def warm(*, chunk_size: int = 2000) -> int:
 def _store(values: dict[int, bytes]) -> None:
     """The write-through, after commit. If Redis cannot take it, the products are recorded for
     `repair`: their old copies (and the old version's pages) must not outlive the outage."""
-    if redis_usable():
+    if redis_usable(cache=True):
         try:
-            pipe = redis_client().pipeline(transaction=False)
+            pipe = redis_client(cache=True).pipeline(transaction=False)
             for product_id, value in values.items():
                 pipe.set(_key(product_id), value, ex=settings.PRODUCT_CACHE_SECONDS)
             pipe.eval(_NEW_VERSION, 1, _VERSION_KEY, _PAGES_PREFIX)
             pipe.execute()
             return
         except UNAVAILABLE as exc:
-            redis_failed(exc)
+            redis_failed(exc, cache=True)
     ProductCacheRepair.objects.bulk_create(
         [ProductCacheRepair(product_id=product_id) for product_id in values],
         ignore_conflicts=True,
@@ -252,7 +282,7 @@ def repair(*, batch_size: int = 5000) -> int:
     repaired = 0
     for start in range(0, len(pending), batch_size):
         batch = pending[start : start + batch_size]
-        pipe = redis_client().pipeline(transaction=False)
+        pipe = redis_client(cache=True).pipeline(transaction=False)
         pipe.delete(*(_key(product_id) for _, product_id in batch))
         pipe.eval(_NEW_VERSION, 1, _VERSION_KEY, _PAGES_PREFIX)
         pipe.execute()

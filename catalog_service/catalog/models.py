@@ -5,24 +5,31 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from catalog_service.core.models import TimeStampedModel
+from catalog_service.core.text import single_line_validator
 
 PRICE_MAX = Decimal("9999999.99")
 
 
 class Brand(TimeStampedModel):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[single_line_validator])
 
     class Meta:
         ordering = ("name", "id")
-        constraints = [models.UniqueConstraint(Lower("name"), name="brand_name_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="brand_name_unique_ci",
+                violation_error_message="A brand with this name already exists.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class Product(TimeStampedModel):
-    sku = models.CharField("SKU", max_length=64)
-    name = models.CharField(max_length=200, db_index=True)
+    sku = models.CharField("SKU", max_length=64, validators=[single_line_validator])
+    name = models.CharField(max_length=200, db_index=True, validators=[single_line_validator])
     price = models.DecimalField(
         max_digits=9,
         decimal_places=2,
@@ -33,7 +40,11 @@ class Product(TimeStampedModel):
     class Meta:
         ordering = ("id",)
         constraints = [
-            models.UniqueConstraint(Lower("sku"), name="product_sku_unique_ci"),
+            models.UniqueConstraint(
+                Lower("sku"),
+                name="product_sku_unique_ci",
+                violation_error_message="A product with this SKU already exists.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(price__gte=0), name="product_price_not_negative"
             ),

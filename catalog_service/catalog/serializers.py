@@ -1,13 +1,17 @@
 from rest_framework import serializers
 
+from catalog_service.core.text import single_line_validator
+
 from .models import PRICE_MAX, Brand, Product
 
 
 class TrimmedCharField(serializers.CharField):
-    """Trims surrounding spaces and refuses a value that is blank once trimmed."""
+    """One line of text: trims surrounding spaces, refuses a value that is blank once trimmed
+    and control characters or line breaks anywhere (core.text)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", False)
+        kwargs["validators"] = [*kwargs.get("validators", ()), single_line_validator]
         super().__init__(trim_whitespace=True, **kwargs)
 
 
@@ -66,4 +70,7 @@ class ProductInputSerializer(serializers.Serializer):
         max_value=PRICE_MAX,
         help_text="Decimal money, at most 2 decimal places, 0 to 9999999.99.",
     )
-    brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all(), help_text="Brand id.")
+    # pk_field: the id must be a whole number (1.5 is refused, not read as brand 1).
+    brand = serializers.PrimaryKeyRelatedField(
+        queryset=Brand.objects.all(), pk_field=serializers.IntegerField(), help_text="Brand id."
+    )

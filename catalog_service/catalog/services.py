@@ -2,11 +2,14 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
+from rest_framework.exceptions import ValidationError
 
 from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError, save_or_conflict
+from catalog_service.core.text import identifier_normalized, single_line_validator
 
 from .models import Brand, Product
 from .signals import product_changed
@@ -47,11 +50,37 @@ def _display(value: Any) -> Any:
     return value.name if isinstance(value, Brand) else value
 
 
+IDENTIFIERS = ("sku",)
+SINGLE_LINE = ("sku", "name")
+
+
+def _normalized(data: dict) -> dict:
+    """The rules every write path shares (API, Django admin, commands): identifiers normalised
+    (core.text), text on one line, and a zero price never negative."""
+    for field in IDENTIFIERS:
+        if field in data:
+            data[field] = identifier_normalized(data[field])
+    for field in SINGLE_LINE:
+        if field in data:
+            _single_line(field, data[field])
+    if data.get("price") == 0:
+        data["price"] = abs(data["price"])  # "-0" is 0.00, not -0.00
+    return data
+
+
+def _single_line(field: str, value: str) -> None:
+    try:
+        single_line_validator(value)
+    except DjangoValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
 @transaction.atomic
 def product_create(*, actor, sku: str, name: str, price, brand: Brand) -> Product:
-    _ensure_sku_free(sku)
-    product = Product(sku=sku, name=name, price=price, brand=brand)
-    save_or_conflict(product, SkuTakenError(sku))
+    data = _normalized({"sku": sku, "name": name, "price": price})
+    _ensure_sku_free(data["sku"])
+    product = Product(**data, brand=brand)
+    save_or_conflict(product, SkuTakenError(product.sku))
     changes = {field: (None, _display(getattr(product, field))) for field in PRODUCT_FIELDS}
     product_changed.send(
         sender=Product, product=product, actor=actor, action="created", changes=changes
@@ -64,6 +93,7 @@ def product_create(*, actor, sku: str, name: str, price, brand: Brand) -> Produc
 @transaction.atomic(savepoint=False)
 def product_update(*, product: Product, actor, data: dict) -> Product:
     """Applies `data` (only the fields to change). A change that changes nothing writes nothing."""
+    data = _normalized(dict(data))
     changes = {
         field: (_display(getattr(product, field)), _display(value))
         for field, value in data.items()
@@ -102,8 +132,15 @@ def _ensure_brand_name_free(name: str, exclude_pk: int | None = None) -> None:
         raise BrandNameTakenError(name)
 
 
+def _brand_name_normalized(name: str) -> str:
+    name = identifier_normalized(name)
+    _single_line("name", name)
+    return name
+
+
 @transaction.atomic
 def brand_create(*, name: str) -> Brand:
+    name = _brand_name_normalized(name)
     _ensure_brand_name_free(name)
     brand = Brand(name=name)
     save_or_conflict(brand, BrandNameTakenError(name))
@@ -112,7 +149,10 @@ def brand_create(*, name: str) -> Brand:
 
 @transaction.atomic
 def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
-    if name is None or name == brand.name:
+    if name is None:
+        return brand
+    name = _brand_name_normalized(name)
+    if name == brand.name:
         return brand
     _ensure_brand_name_free(name, exclude_pk=brand.pk)
     brand.name = name

@@ -1,22 +1,37 @@
+import logging
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 
 from . import health
 from .errors import error_body
+from .exceptions import ServiceUnavailableError
 from .logging import request_id_from, request_id_var
+
+logger = logging.getLogger(__name__)
 
 PROBES = {"/healthz": health.healthz, "/readyz": health.readyz}
 
 
 class ProbeMiddleware:
-    """Answers /healthz and /readyz first, before the Host check: orchestrators probe by IP."""
+    """Answers /healthz and /readyz first, before the Host check: orchestrators probe by IP.
+    Their answers carry the same security headers as every other."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.headers = (SecurityMiddleware(get_response), XFrameOptionsMiddleware(get_response))
 
     def __call__(self, request):
         probe = PROBES.get(request.path_info)
-        return probe(request) if probe else self.get_response(request)
+        if probe is None:
+            return self.get_response(request)
+        response = probe(request)
+        for middleware in self.headers:
+            response = middleware.process_response(request, response)
+        return response
 
 
 class RequestIdMiddleware:
@@ -35,8 +50,9 @@ class RequestIdMiddleware:
         return response
 
 
-class RequestBodyLimitMiddleware:
-    """Refuses a body larger than MAX_REQUEST_BODY_BYTES with 413 before anything reads it.
+class RequestGuardMiddleware:
+    """Refuses what nothing could read, before anything tries: a body larger than
+    MAX_REQUEST_BODY_BYTES (413) and a charset that is not a text encoding (415).
 
     Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when `request.body` is read; the JSON parser
     reads the stream directly, so the limit is checked here, on the declared length.
@@ -59,4 +75,31 @@ class RequestBodyLimitMiddleware:
                 ),
                 status=413,
             )
+        refused = getattr(request, "charset_refused", None)  # core.wsgi.Request
+        if refused is not None:
+            return JsonResponse(
+                error_body(
+                    "unsupported_media_type", f"The charset {refused!r} is not a text encoding."
+                ),
+                status=415,
+            )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached answers the same 503 JSON from the views outside DRF
+    (the anonymous fast paths, the Django admin) as DRF's exception handler does in its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.warning("database unavailable: %s", exception)
+        error = ServiceUnavailableError
+        body = error_body(error.default_code, str(error.default_detail))
+        return JsonResponse(body, status=503, headers={"Retry-After": "5"})

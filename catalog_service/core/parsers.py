@@ -18,6 +18,10 @@ class DecimalJSONParser(JSONParser):
             )
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+        except LookupError as exc:  # a charset that is not a text encoding
+            raise ParseError(f"JSON parse error - {exc}") from exc
 
     @staticmethod
     def _reject_constant(name: str):

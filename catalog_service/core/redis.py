@@ -1,7 +1,13 @@
-"""The process's Redis client for the request path (view counting, the product cache).
+"""The process's Redis clients for the request path: the main Redis (view counts, throttles) and
+the cache's (the product cache), which may be the same server.
+
+They are separate servers in production because their memory policies differ: the cache may be
+evicted (`allkeys-lru`), counts and throttle windows may not (`noeviction`), and a cache that
+fills up must never stop counting, throttling or the broker. CACHE_REDIS_URL names the cache's
+server; unset, the cache shares REDIS_URL.
 
 Requests must not wait on a Redis that is down: connections time out fast, and after a failure
-Redis is skipped for VIEW_COUNTING_REDIS_RETRY_SECONDS while callers use their fallback.
+that server is skipped for VIEW_COUNTING_REDIS_RETRY_SECONDS while callers use their fallback.
 """
 
 import logging
@@ -17,33 +23,60 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = (redis.RedisError, ValueError, OSError)
 
 
-class _State:
-    client: redis.Redis | None = None
-    down_until: float = 0.0
+class _Server:
+    def __init__(self):
+        self.url = ""
+        self.client: redis.Redis | None = None
+        self.down_until = 0.0
 
 
-def redis_client() -> redis.Redis:
-    if _State.client is None:
-        _State.client = redis.Redis.from_url(
-            settings.REDIS_URL,
+_servers: dict[str, _Server] = {}
+
+
+def cache_redis_url() -> str:
+    return settings.CACHE_REDIS_URL or settings.REDIS_URL
+
+
+def _server(cache: bool) -> _Server:
+    """One state per URL: when the cache shares the main Redis, a failure of one is the other's."""
+    url = cache_redis_url() if cache else settings.REDIS_URL
+    server = _servers.get(url)
+    if server is None:
+        server = _servers[url] = _Server()
+        server.url = url
+    return server
+
+
+def redis_client(*, cache: bool = False) -> redis.Redis:
+    server = _server(cache)
+    if server.client is None:
+        server.client = redis.Redis.from_url(
+            server.url,
             socket_connect_timeout=settings.VIEW_COUNTING_REDIS_TIMEOUT,
             # Generous on purpose: a reply that times out leaves it unknown whether Redis
             # applied the command, and redoing it elsewhere could count twice.
             socket_timeout=settings.VIEW_COUNTING_REDIS_REPLY_TIMEOUT,
         )
-    return _State.client
+    return server.client
 
 
-def redis_usable() -> bool:
-    return bool(settings.REDIS_URL) and time.monotonic() >= _State.down_until
+def redis_shared() -> bool:
+    """The cache lives on the main Redis: one script may read the cache and count."""
+    return cache_redis_url() == settings.REDIS_URL
 
 
-def redis_failed(exc: Exception) -> None:
-    """Skips Redis for a while so every request does not wait for its timeout."""
-    _State.down_until = time.monotonic() + settings.VIEW_COUNTING_REDIS_RETRY_SECONDS
+def redis_usable(*, cache: bool = False) -> bool:
+    server = _server(cache)
+    return bool(server.url) and time.monotonic() >= server.down_until
+
+
+def redis_failed(exc: Exception, *, cache: bool = False) -> None:
+    """Skips that Redis for a while so every request does not wait for its timeout."""
+    server = _server(cache)
+    server.down_until = time.monotonic() + settings.VIEW_COUNTING_REDIS_RETRY_SECONDS
     logger.warning("Redis unavailable, using the fallback: %s", exc)
 
 
 def redis_reset() -> None:
-    """Forget the client and any failure (after settings change, in tests)."""
-    _State.client, _State.down_until = None, 0.0
+    """Forget the clients and any failure (after settings change, in tests)."""
+    _servers.clear()

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from catalog_service.core.text import header_safe
+
 from .models import ProductChangeEvent
 
 
@@ -44,6 +46,7 @@ def events_message(events: list[ProductChangeEvent]) -> tuple[str, str, str]:
         subject = f"[Catalog] {event.product_sku} {event.action} by {event.actor_username}"
     else:
         subject = f"[Catalog] {len(events)} product changes"
+    subject = header_safe(subject)  # whatever the data: a subject is one header line
     context = {"items": [_event_context(event) for event in events]}
     text = render_to_string("notifications/product_changes.txt", context)
     html = render_to_string("notifications/product_changes.html", context)

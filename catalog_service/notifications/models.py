@@ -55,6 +55,8 @@ class Delivery(models.Model):
         SENDING = "sending"
         SENT = "sent"
         FAILED = "failed"
+        # The recipient stopped being an active admin before it was sent.
+        CANCELLED = "cancelled"
 
     event = models.ForeignKey(
         ProductChangeEvent, on_delete=models.CASCADE, related_name="deliveries"

@@ -270,6 +270,15 @@ def notification_for(delivery: Delivery, per_recipient: bool, companions=()) -> 
     )
 
 
+def _built(delivery: Delivery, per_recipient: bool, companions) -> Notification:
+    """The notification; one that cannot be built never will be, whatever the retries."""
+    try:
+        return notification_for(delivery, per_recipient, companions)
+    except Exception as exc:
+        logger.exception("delivery %s: the message cannot be built", delivery.pk)
+        raise ProviderPermanentError(f"the message cannot be built: {exc}") from exc
+
+
 def delivery_attempt(delivery_id: int) -> float | None:
     """Sends one delivery if it is due and nobody else holds it.
 
@@ -278,13 +287,17 @@ def delivery_attempt(delivery_id: int) -> float | None:
     if not _claim(delivery_id):
         return None
     delivery = Delivery.objects.select_related("event").get(pk=delivery_id)
+    if delivery.recipient_id and not active_admins().filter(pk=delivery.recipient_id).exists():
+        # Deactivated, demoted or deleted since the change: they no longer hear about changes.
+        _finish(delivery, Delivery.Status.CANCELLED, "the recipient is no longer an active admin")
+        return None
     companions: list[Delivery] = []
     try:
         provider = provider_get(delivery.channel)
         if provider.per_recipient and delivery.recipient_id:
             ids = _claim_companions(delivery)
             companions = list(Delivery.objects.select_related("event").filter(pk__in=ids))
-        provider.send(notification_for(delivery, provider.per_recipient, companions))
+        provider.send(_built(delivery, provider.per_recipient, companions))
     except (ProviderPermanentError, ImproperlyConfigured) as exc:
         _finish(delivery, Delivery.Status.FAILED, f"permanent: {exc}")
         _release(companions, str(exc))

@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "catalog_service.core.middleware.RequestIdMiddleware",
     "catalog_service.core.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "catalog_service.core.middleware.RequestBodyLimitMiddleware",
+    "catalog_service.core.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "catalog_service.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # Messages are for the Django admin only. The default storage builds a cookie and a session store
@@ -148,6 +149,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Seconds an anonymous product representation stays in Redis (0 = no cache). Every write stores
 # the fresh one at commit, so this only bounds staleness after a write Redis did not receive.
 PRODUCT_CACHE_SECONDS = env_read("int", "PRODUCT_CACHE_SECONDS", default=300 if REDIS_URL else 0)
+# The product cache's own Redis (maxmemory-policy allkeys-lru), so that whatever clients make it
+# store can never evict or refuse the counts, the throttles or the broker's queues on REDIS_URL
+# (noeviction). Unset: the cache shares REDIS_URL.
+CACHE_REDIS_URL = env_read("str", "CACHE_REDIS_URL", default="")
+# Most list pages cached per catalog version, whatever queries clients send: with at most
+# API_MAX_PAGE_SIZE products a page, this bounds the pages' memory.
+PRODUCT_CACHE_MAX_PAGES = env_read("int", "PRODUCT_CACHE_MAX_PAGES", default=2000)
 
 # Anonymous product reads: "redis" (production), "database" (embedded default) or "off".
 VIEW_COUNTING = env_read("str", "VIEW_COUNTING", default="redis" if REDIS_URL else "database")

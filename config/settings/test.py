@@ -1,7 +1,9 @@
 """Tests: PostgreSQL and Redis from DATABASE_URL / REDIS_URL, defaulting to 127.0.0.1.
 
 If PostgreSQL is unreachable the suite falls back to SQLite and says so, except with CI=true,
-where an unreachable service is a failure.
+where an unreachable service is a failure. Each run has its own test database
+(TEST_DATABASE_NAME, default `test_catalog_<pid>`) and its own Redis (testing/pytest_plugin.py),
+so two runs on one machine never collide.
 """
 
 import os
@@ -46,6 +48,10 @@ if "postgresql" in DATABASES["default"]["ENGINE"] and not _postgres_reachable(DA
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": env_read("str", "TEST_DATABASE_NAME", default=f"test_catalog_{os.getpid()}")
+    }
 # In-process tasks, as in the embedded setup; tests of the real worker start one explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
 NOTIFICATION_CHANNELS = ["console"]

@@ -157,3 +157,24 @@ def test_views_report_command_prints_top_table(reads):
     assert "AMP-1" in body[0] and body[0].split()[-2:] == ["9", "0"]
     assert "CD-1" in body[1] and body[1].split()[-2:] == ["7", "50"]
     assert lines[-1].split()[-2:] == ["20", "54"]
+
+
+def test_report_csv_cells_a_spreadsheet_would_run_are_escaped(admin, db):
+    brand = BrandFactory(name="+cmd|' /C calc'!A0")
+    hostile = {
+        '=HYPERLINK("http://x.example","click")': "@SUM(A1:A9)",
+        "-2+3+cmd|' /C calc'!A0": "\tTAB",
+    }
+    products = [ProductFactory(sku=sku, name=name, brand=brand) for sku, name in hostile.items()]
+    counters.counts_upsert({(p.id, D1, VIEW): n for n, p in enumerate(products, start=1)})
+    response = admin.get(REPORT, {"from": "2026-03-01", "to": "2026-03-01", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    cells = {cell for row in rows[1:] for cell in row[2:5]}
+    assert cells == {
+        '\'=HYPERLINK("http://x.example","click")',
+        "'@SUM(A1:A9)",
+        "'-2+3+cmd|' /C calc'!A0",
+        "'\tTAB",
+        "'+cmd|' /C calc'!A0",
+    }
+    assert [row[5] for row in rows[1:]] == ["2", "1"]  # numbers stay numbers

@@ -1,7 +1,7 @@
 import smtplib
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend
 
 from .base import (
@@ -69,6 +69,8 @@ class SmtpProvider(NotificationProvider):
         connection = EmailBackend(fail_silently=False, **self.options)
         try:
             email_message(notification, self.from_email, connection).send()
+        except BadHeaderError as exc:  # a message that cannot be built is never sent
+            raise ProviderPermanentError(f"bad header: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise ProviderPermanentError(f"recipient refused: {exc.recipients}") from exc
         except smtplib.SMTPResponseException as exc:
