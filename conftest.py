@@ -76,6 +76,19 @@ def anon_read_rate():
 # --- real services ------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_released(django_db_setup, django_db_blocker):
+    """At the end, ends the connections that processes a test started may still hold (a server
+    killed mid-request leaves its backend behind a while), so the test database can be dropped."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture
 def redis_db(settings):
     """The test Redis database, emptied before and after the test."""

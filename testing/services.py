@@ -239,3 +239,66 @@ class PostgresServer:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
         shutil.rmtree(self.data, ignore_errors=True)
+
+
+def nginx_binary() -> str | None:
+    """The nginx executable (Debian installs it in /usr/sbin, not always on a user's PATH)."""
+    return shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+
+
+class NginxProxy:
+    """nginx with one of the project's configs (deploy/nginx/nginx.conf), on a free port.
+
+    The config is used as deployed, with only its listen port, its upstream address and its
+    writable paths (under /tmp) moved to this test's own.
+    """
+
+    def __init__(self, config: Path, *, listen: int, upstream: str, to: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.dir.chmod(0o755)  # started as root, nginx's workers (nobody) write temp files here
+        text = config.read_text()
+        for old, new in (
+            (f"listen {listen};", f"listen 127.0.0.1:{self.port};"),
+            (f"server {upstream};", f"server {to};"),
+            ("/tmp/", f"{self.dir}/"),
+        ):
+            if old not in text:
+                raise ValueError(f"{config} has no '{old}'")
+            text = text.replace(old, new)
+        self.config = self.dir / "nginx.conf"
+        self.config.write_text(text)
+        self.log = self.dir / "nginx.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "NginxProxy":
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed")
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [binary, "-e", "stderr", "-c", str(self.config), "-g", "daemon off;"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited at start:\n{self.log.read_text()[-5000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"nginx did not listen in 10 s:\n{self.log.read_text()[-5000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
