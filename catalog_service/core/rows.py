@@ -30,12 +30,33 @@ def _attnames(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
+@cache
+def _converters(model: type[Model]) -> list[tuple[int, list, object]]:
+    """(position, converters, column) of the fields whose raw values the backend converts, as
+    the ORM's compiler does: SQLite returns a decimal as a float, a datetime as text. None on
+    PostgreSQL for the models read here, so nothing is done there."""
+    found = []
+    for position, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            found.append((position, converters, column))
+    return found
+
+
 def instance(model: type[Model], row: Sequence, start: int = 0) -> tuple[Model, int]:
     """The instance whose columns (see `columns`) start at `row[start]`, and where the next
     model's columns start."""
     names = _attnames(model)
     end = start + len(names)
-    return model.from_db(DEFAULT_DB_ALIAS, names, row[start:end]), end
+    values = row[start:end]
+    converting = _converters(model)
+    if converting:
+        values = list(values)
+        for position, converters, column in converting:
+            for convert in converters:
+                values[position] = convert(values[position], column, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, names, values), end
 
 
 def fetch_one(sql: str, params: Sequence) -> tuple | None:

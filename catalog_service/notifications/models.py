@@ -4,6 +4,15 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from catalog_service.accounts.models import User
+from catalog_service.catalog.models import Product
+
+
+def _copy_of(model, name: str) -> int:
+    """The max_length of the field this one copies, so the copy follows it (with a migration
+    that `makemigrations --check` asks for)."""
+    return model._meta.get_field(name).max_length
+
 
 class ProductChangeEvent(models.Model):
     """Who changed which product, when, and how: the history, and the source of notifications.
@@ -19,14 +28,14 @@ class ProductChangeEvent(models.Model):
         DELETED = "deleted"
 
     product_id = models.BigIntegerField(db_index=True)
-    product_sku = models.CharField(max_length=64)
-    product_name = models.CharField(max_length=200)
+    product_sku = models.CharField(max_length=_copy_of(Product, "sku"))
+    product_name = models.CharField(max_length=_copy_of(Product, "name"))
     action = models.CharField(max_length=16, choices=Action.choices)
     changes = models.JSONField(help_text='{"field": [old, new]} for each changed field.')
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_username = models.CharField(max_length=150)
+    actor_username = models.CharField(max_length=_copy_of(User, "username"))
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # NULL until the relay has written the event's deliveries. Writers set NULL explicitly; a row
     # inserted without the column (by a version that wrote its deliveries itself, still running
