@@ -36,8 +36,13 @@ run: install
 	@echo
 	@echo "API:      http://$(HOST):$(PORT)/api/v1/   docs: http://$(HOST):$(PORT)/docs/"
 	@echo "Log in:   POST http://$(HOST):$(PORT)/api/v1/token/ {\"username\": \"admin\", \"password\": \"<the password above>\"}"
+	@echo "Lost the password?  make manage ARGS=\"changepassword admin\""
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Any manage.py command with the settings of make run: make manage ARGS="changepassword admin".
+manage: install .env
+	$(PY) manage.py $(ARGS)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -74,6 +79,19 @@ node_modules/.package-lock.json: package-lock.json
 # overrides the port), checked by the Postman collection in postman/ with newman.
 e2e: install node_modules/.package-lock.json
 	bin/e2e
+
+.PHONY: demo seed-e2e
+# The demo data the old system's Postman collection assumes (users 1-4, brands 1-4, products
+# 1-18), into an empty database; the password of `admin` comes from DEMO_ADMIN_PASSWORD.
+demo: export DEBUG ?= true
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_data
+
+# That collection (postman/Luuna.postman_collection.json), unchanged, run by newman against the
+# demo data on a fresh database (SQLite, or E2E_DATABASE_URL) on a free port of 127.0.0.1.
+seed-e2e: install node_modules/.package-lock.json
+	bin/seed-e2e
 
 .PHONY: bench
 # Requests/s of the API in each view-counting mode against bare WSGI ceilings, on a throwaway
