@@ -69,7 +69,13 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("admin/login/", accounts_admin.login, name="admin-login"),  # rate-limited
+    # Ahead of the admin site: its login with rate limits, its own-password page via services.
+    path("admin/login/", accounts_admin.login, name="admin-login"),
+    path(
+        "admin/password_change/",
+        admin.site.admin_view(accounts_admin.password_change),
+        name="admin-password-change",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

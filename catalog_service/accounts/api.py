@@ -8,7 +8,12 @@ from catalog_service.core.throttling import AuthEndpointThrottle
 
 from . import services
 from .selectors import user_list
-from .serializers import TokenPairResponseSerializer, UserSerializer
+from .serializers import (
+    TokenPairResponseSerializer,
+    TokenRefreshSerializer,
+    TokenVerifySerializer,
+    UserSerializer,
+)
 
 
 @extend_schema_view(
@@ -63,10 +68,14 @@ class TokenObtainView(AuthThrottled, jwt_views.TokenObtainPairView):
 class TokenRefreshView(AuthThrottled, jwt_views.TokenRefreshView):
     """A new token pair for a refresh token; the old refresh token stops working."""
 
+    serializer_class = TokenRefreshSerializer
+
 
 @extend_schema(tags=["auth"])
 class TokenVerifyView(AuthThrottled, jwt_views.TokenVerifyView):
     """Checks that a token is valid."""
+
+    serializer_class = TokenVerifySerializer
 
 
 @extend_schema(tags=["auth"])

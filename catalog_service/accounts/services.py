@@ -11,7 +11,8 @@ from .models import User
 from .selectors import active_admins
 
 PROFILE_FIELDS = ("username", "email", "first_name", "last_name")
-PRIVILEGE_FIELDS = ("is_staff", "is_active")
+# is_superuser is read-only in the API; the Django admin's form and create_admin set it.
+PRIVILEGE_FIELDS = ("is_staff", "is_active", "is_superuser")
 
 
 class LastAdminError(ConflictError):
@@ -53,18 +54,31 @@ def _remains_admin(user: User, data: dict) -> bool:
     return data.get("is_active", user.is_active) and data.get("is_staff", user.is_staff)
 
 
-def _ensure_another_admin(user: User) -> None:
+def _ensure_an_admin_remains(leaving: set[int]) -> None:
     # Lock every active admin row so two concurrent demotions cannot both pass the check.
-    others = list(active_admins().select_for_update().exclude(pk=user.pk).values_list("pk"))
-    if not others:
+    admins = active_admins().select_for_update().exclude(pk__in=leaving).values_list("pk")
+    if not list(admins):
         raise LastAdminError()
+
+
+def user_update_check(*, user: User, data: dict) -> None:
+    """Raises the conflict `user_update` would raise (last admin, username taken), without
+    locking: forms call it to show the error beside the fields. `user_update` checks again."""
+    if (
+        user.is_admin
+        and not _remains_admin(user, data)
+        and not active_admins().exclude(pk=user.pk).exists()
+    ):
+        raise LastAdminError()
+    if "username" in data:
+        _ensure_username_free(data["username"], exclude_pk=user.pk)
 
 
 @transaction.atomic
 def user_update(*, user: User, data: dict) -> User:
     """Updates profile, password and privilege fields. `data` holds only the fields to change."""
     if user.is_admin and not _remains_admin(user, data):
-        _ensure_another_admin(user)
+        _ensure_an_admin_remains({user.pk})
     if "username" in data:
         _ensure_username_free(data["username"], exclude_pk=user.pk)
     for field in (*PROFILE_FIELDS, *PRIVILEGE_FIELDS):
@@ -78,6 +92,14 @@ def user_update(*, user: User, data: dict) -> User:
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    if user.is_admin:
-        _ensure_another_admin(user)
-    user.delete()
+    users_delete(users=[user])
+
+
+@transaction.atomic
+def users_delete(*, users) -> None:
+    """Deletes all of `users` or none: refused if no active admin would remain."""
+    users = list(users)
+    if any(user.is_admin for user in users):
+        _ensure_an_admin_remains({user.pk for user in users})
+    for user in users:
+        user.delete()

@@ -1,9 +1,12 @@
 import logging
+import math
+import uuid
 
 from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
+from .exceptions import ServiceUnavailableError
 from .redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
 
 logger = logging.getLogger(__name__)
@@ -76,5 +79,94 @@ class AnonymousReadThrottle(FailOpenMixin, RedisWindowMixin, AnonRateThrottle):
         setattr(request, cls._CHECKED, True)
 
 
-class AuthEndpointThrottle(FailOpenMixin, ScopedRateThrottle):
-    """Limits credential guessing on the token endpoints, per client IP."""
+class AuthThrottleUnavailable(ServiceUnavailableError):
+    """The store that limits credential guessing cannot answer: the attempt is refused."""
+
+    default_detail = "Authentication is unavailable for a moment; try again shortly."
+
+    def __init__(self):
+        super().__init__()
+        # Redis is retried after this long (core.redis); a request before it would fail again.
+        self.wait = max(1, math.ceil(settings.VIEW_COUNTING_REDIS_RETRY_SECONDS))
+
+
+# One client's request times (ms, Redis's clock) in the last window, as a sorted set. Returns 0
+# when the request is let through (and logged), else the ms until the oldest leaves the window.
+_SLIDING_LOG = """
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+
+
+class RedisSlidingLogThrottle(SimpleRateThrottle):
+    """DRF's sliding log (every request time in the window), kept in one Lua call on the main
+    Redis instead of a pickled list read and written back through the Django cache: that get and
+    set let a burst of parallel requests all read the same history and all pass. Known-down
+    Redis is refused at once (AuthThrottleUnavailable); without REDIS_URL, DRF's own way."""
+
+    def allow_request(self, request, view):
+        if self.rate is None or not settings.REDIS_URL:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        if not redis_usable():
+            raise AuthThrottleUnavailable()  # no waiting for a connection timeout
+        try:
+            wait_ms = redis_client().eval(
+                _SLIDING_LOG,
+                1,
+                f"catalog:auth-throttle:{self.key}",
+                int(self.duration * 1000),
+                self.num_requests,
+                uuid.uuid4().hex,
+            )
+        except UNAVAILABLE as exc:
+            redis_failed(exc)  # the next requests are refused without waiting for it
+            raise
+        if not wait_ms:
+            return True
+        self.retry_after = wait_ms / 1000
+        return False
+
+    def wait(self):
+        retry_after = getattr(self, "retry_after", None)
+        return retry_after if retry_after is not None else super().wait()
+
+
+class FailClosedMixin:
+    """A throttle guarding credentials refuses the request (503) when its store cannot count it:
+    letting it through would allow unlimited guesses while Redis is down."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except UNAVAILABLE as exc:  # Redis's, or the Django cache backend's, connection errors
+            logger.warning("credential throttling unavailable, refusing: %s", exc)
+            raise AuthThrottleUnavailable() from exc
+
+
+class AuthEndpointThrottle(FailClosedMixin, ScopedRateThrottle, RedisSlidingLogThrottle):
+    """Limits credential guessing on the token endpoints, per client IP. (ScopedRateThrottle
+    picks the rate, then hands over to the sliding log.)"""
+
+
+class _AuthScope:
+    throttle_scope = "auth"
+
+
+class AdminLoginThrottle(AuthEndpointThrottle):
+    """The Django admin's login attempts, per client IP, in the token endpoints' budget: both
+    check the same passwords."""
+
+    def allow_request(self, request, view=None):
+        return super().allow_request(request, _AuthScope)

@@ -307,6 +307,24 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "catalog_service.accounts.serializers.TokenObtainSerializer",
 }
 
+# Password guessing per username, from every client address (`token/` and the Django admin's
+# login; accounts.login_backoff): from the LOGIN_FAILURES_ALLOWED-th attempt since the last
+# successful login, each attempt locks the username for LOGIN_BACKOFF_BASE_SECONDS, doubled at
+# each further attempt up to LOGIN_BACKOFF_MAX_SECONDS (low: whoever guesses cannot keep the
+# owner out for long). The count is forgotten LOGIN_FAILURES_FORGET_SECONDS after the last attempt.
+LOGIN_FAILURES_ALLOWED = env_read("int", "LOGIN_FAILURES_ALLOWED", default=5)
+LOGIN_BACKOFF_BASE_SECONDS = env_read("float", "LOGIN_BACKOFF_BASE_SECONDS", default=1.0)
+LOGIN_BACKOFF_MAX_SECONDS = env_read("float", "LOGIN_BACKOFF_MAX_SECONDS", default=60.0)
+LOGIN_FAILURES_FORGET_SECONDS = env_read("int", "LOGIN_FAILURES_FORGET_SECONDS", default=900)
+if not (
+    LOGIN_FAILURES_ALLOWED >= 1
+    and 0 < LOGIN_BACKOFF_BASE_SECONDS <= LOGIN_BACKOFF_MAX_SECONDS < LOGIN_FAILURES_FORGET_SECONDS
+):
+    raise ImproperlyConfigured(
+        "Login backoff needs LOGIN_FAILURES_ALLOWED >= 1 and 0 < LOGIN_BACKOFF_BASE_SECONDS <= "
+        "LOGIN_BACKOFF_MAX_SECONDS < LOGIN_FAILURES_FORGET_SECONDS."
+    )
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Catalog API",
     "DESCRIPTION": (

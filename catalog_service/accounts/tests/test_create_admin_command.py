@@ -29,3 +29,12 @@ def test_create_admin_generates_and_prints_password_once(db, monkeypatch):
     assert "already exists" in second
     assert password not in second
     assert User.objects.filter(username="boss").count() == 1
+
+
+def test_create_admin_with_a_username_taken_in_another_case_changes_nothing(db, monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "from-the-environment-1")
+    run()
+    out = StringIO()
+    call_command("create_admin", "--username", "BOSS", "--email", "x@example.com", stdout=out)
+    assert "already exists" in out.getvalue()
+    assert list(User.objects.values_list("username", flat=True)) == ["boss"]

@@ -102,3 +102,45 @@ def test_token_signed_with_another_key_is_401(admin_user):
     )
     response = bearer(forged).get("/api/v1/user/")
     assert response.status_code == 401
+
+
+def test_token_refresh_of_deleted_user_is_401(anon, tokens, admin_user):
+    admin_user.delete()
+    response = anon.post(f"{TOKEN}refresh/", {"refresh": tokens["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_not_found"
+    assert "access" not in response.json()
+
+
+def test_token_refresh_of_deactivated_user_is_401(anon, tokens, admin_user):
+    admin_user.is_active = False
+    admin_user.save()
+    response = anon.post(f"{TOKEN}refresh/", {"refresh": tokens["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+    assert "access" not in response.json()
+
+
+def test_token_refresh_after_password_change_is_401(anon, tokens, admin_user):
+    admin_user.set_password("a-brand-new-passphrase")
+    admin_user.save()
+    response = anon.post(f"{TOKEN}refresh/", {"refresh": tokens["refresh"]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "password_changed"
+
+
+@pytest.mark.parametrize("kind", ["access", "refresh"])
+def test_token_verify_of_deactivated_user_is_401(anon, tokens, admin_user, kind):
+    admin_user.is_active = False
+    admin_user.save()
+    response = anon.post(f"{TOKEN}verify/", {"token": tokens[kind]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+@pytest.mark.parametrize("kind", ["access", "refresh"])
+def test_token_verify_of_deleted_user_is_401(anon, tokens, admin_user, kind):
+    admin_user.delete()
+    response = anon.post(f"{TOKEN}verify/", {"token": tokens[kind]})
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_not_found"

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from catalog_service.accounts.models import User
-from catalog_service.accounts.tests.factories import AdminFactory
+from catalog_service.accounts.tests.factories import AdminFactory, UserFactory
 
 URL = "/api/v1/user/"
 NEW_ADMIN = {
@@ -144,3 +144,23 @@ def test_user_deactivate_admin_when_another_remains(admin):
     assert response.status_code == 200
     other.refresh_from_db()
     assert other.is_active is False
+
+
+def test_user_put_without_is_staff_keeps_a_member_a_member(admin, member_user):
+    body = {"username": member_user.username, "email": "member@example.com"}
+    response = admin.put(detail(member_user.id), body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["is_staff"] is False
+    member_user.refresh_from_db()
+    assert (member_user.is_staff, member_user.email) == (False, "member@example.com")
+
+
+def test_user_put_without_is_active_keeps_a_deactivated_account_inactive(admin):
+    dormant = UserFactory(is_active=False)
+    body = {"username": dormant.username, "email": dormant.email, "is_staff": False}
+    response = admin.put(detail(dormant.id), body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["is_active"] is False
+    dormant.refresh_from_db()
+    assert dormant.is_active is False
+    assert login(dormant.username, "correct-horse-battery-staple").status_code == 401

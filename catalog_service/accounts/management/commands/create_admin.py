@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--email", default=os.environ.get("ADMIN_EMAIL", "admin@example.com"))
 
     def handle(self, *args, username, email, **options):
-        if User.objects.filter(username=username).exists():
+        if User.objects.filter(username__iexact=username).exists():  # unique ignoring case
             self.stdout.write(f"Admin {username!r} already exists; nothing changed.")
             return
         password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
