@@ -6,6 +6,7 @@ from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from catalog_service.core.exceptions import ConflictError, save_or_conflict
+from catalog_service.core.text import identifier_normalized
 
 from .models import User
 from .selectors import active_admins
@@ -35,6 +36,14 @@ def _validated_password(password: str, user: User) -> str:
     return password
 
 
+def _normalized(data: dict) -> dict:
+    """A username is an identifier: look-alikes (full-width letters, compatibility forms) are the
+    same username (core.text)."""
+    if data.get("username"):
+        return {**data, "username": identifier_normalized(data["username"])}
+    return data
+
+
 def _ensure_username_free(username: str, exclude_pk: int | None = None) -> None:
     if User.objects.filter(username__iexact=username).exclude(pk=exclude_pk).exists():
         raise UsernameTakenError(username)
@@ -43,6 +52,7 @@ def _ensure_username_free(username: str, exclude_pk: int | None = None) -> None:
 @transaction.atomic
 def user_create(*, password: str, is_staff: bool = True, is_active: bool = True, **profile) -> User:
     """Creates an account (an admin unless is_staff=False) that can log in at once."""
+    profile = _normalized(profile)
     user = User(is_staff=is_staff, is_active=is_active, **profile)
     _ensure_username_free(user.username)
     user.set_password(_validated_password(password, user))
@@ -64,6 +74,7 @@ def _ensure_an_admin_remains(leaving: set[int]) -> None:
 def user_update_check(*, user: User, data: dict) -> None:
     """Raises the conflict `user_update` would raise (last admin, username taken), without
     locking: forms call it to show the error beside the fields. `user_update` checks again."""
+    data = _normalized(data)
     if (
         user.is_admin
         and not _remains_admin(user, data)
@@ -77,6 +88,7 @@ def user_update_check(*, user: User, data: dict) -> None:
 @transaction.atomic
 def user_update(*, user: User, data: dict) -> User:
     """Updates profile, password and privilege fields. `data` holds only the fields to change."""
+    data = _normalized(data)
     if user.is_admin and not _remains_admin(user, data):
         _ensure_an_admin_remains({user.pk})
     if "username" in data:

@@ -164,3 +164,12 @@ def test_user_put_without_is_active_keeps_a_deactivated_account_inactive(admin):
     dormant.refresh_from_db()
     assert dormant.is_active is False
     assert login(dormant.username, "correct-horse-battery-staple").status_code == 401
+
+
+def test_username_in_full_width_letters_is_the_same_username(admin, admin_user):
+    look_alike = "".join(chr(ord(char) + 0xFEE0) for char in admin_user.username)  # full-width
+    response = admin.post(
+        "/api/v1/user/", {"username": look_alike, "password": "a-Long-passw0rd!", "email": ""}
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "username_taken"
