@@ -1,5 +1,7 @@
 """Fixtures shared by every test module."""
 
+import shutil
+
 import pytest
 import redis as redis_lib
 from django.db import connection
@@ -9,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory, UserFactory
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core.redis import redis_reset
-from testing.services import LiveServer, Worker, unavailable
+from testing.services import LiveServer, RedisServer, Worker, unavailable
 
 
 @pytest.fixture
@@ -134,3 +136,13 @@ def live_api(postgres):
 def celery_worker_process(postgres):
     """Starts a real Celery worker (bin/start-worker) with the given environment overrides."""
     yield from _processes(Worker)
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of the test's own on a free port, which the test may stop and start."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not installed")
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -1,12 +1,10 @@
 """Logins and tokens against the API as production runs it: gunicorn workers in separate
 processes, real parallel requests, PostgreSQL and Redis."""
 
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
@@ -14,7 +12,6 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog_service.accounts.tests.factories import PASSWORD, AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
-from testing.services import RedisServer
 
 THREADS = 12
 ROUNDS = 4
@@ -105,15 +102,6 @@ def test_parallel_requests_from_one_address_are_held_to_its_rate(live_api, redis
     refused = next(r for r in responses if r.status_code == 429)
     assert refused.json()["code"] == "throttled"
     assert 0 < int(refused.headers["Retry-After"]) <= 60
-
-
-@pytest.fixture
-def private_redis():
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def test_auth_endpoints_fail_closed_while_redis_is_down(live_api, private_redis, brand):

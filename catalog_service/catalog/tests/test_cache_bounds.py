@@ -12,16 +12,8 @@ from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core.redis import redis_reset
-from testing.services import RedisServer
 
 URL = "/api/v1/product/"
-
-
-@pytest.fixture
-def cached(settings, redis_db):
-    settings.PRODUCT_CACHE_SECONDS = 300
-    settings.VIEW_COUNTING = "redis"
-    return redis_db
 
 
 def _pages(client: redis_lib.Redis) -> dict[bytes, int]:
@@ -69,17 +61,18 @@ def test_storing_a_page_never_extends_the_version_expiry(anon, product, cached):
     assert 0 < cached.ttl(pages) <= 100
 
 
-def test_cache_on_its_own_redis_counts_reads_exactly_on_the_main_one(anon, brand, cached, settings):
-    cache_server = RedisServer().start()
+def test_cache_on_its_own_redis_counts_reads_exactly_on_the_main_one(
+    anon, brand, cached, settings, private_redis
+):
     try:
-        settings.CACHE_REDIS_URL = cache_server.url
+        settings.CACHE_REDIS_URL = private_redis.url
         redis_reset()
         products = ProductFactory.create_batch(2, brand=brand)
         for _ in range(3):  # a miss, then hits: detail, list and feed
             assert anon.get(f"{URL}{products[0].id}/").status_code == 200
             assert anon.get(URL).status_code == 200
             assert anon.get(f"{URL}feed/").status_code == 200
-        cache = redis_lib.Redis.from_url(cache_server.url)
+        cache = redis_lib.Redis.from_url(private_redis.url)
         assert cache.exists(f"catalog:product:v1:{products[0].id}")
         assert not cache.exists(counters.LIVE_KEY)  # counts never live on the evictable server
         assert cached.exists(counters.LIVE_KEY)
@@ -90,35 +83,32 @@ def test_cache_on_its_own_redis_counts_reads_exactly_on_the_main_one(anon, brand
         }
         assert counted == {products[0].id: (3, 6), products[1].id: (0, 6)}
     finally:
-        cache_server.stop()
         redis_reset()
 
 
 @pytest.mark.timeout(180)
-def test_3000_requests_with_junk_parameters_grow_redis_by_under_2_mb(live_api, brand):
+def test_3000_requests_with_junk_parameters_grow_redis_by_under_2_mb(
+    live_api, brand, private_redis
+):
     ProductFactory.create_batch(100, brand=brand)
-    redis_server = RedisServer().start()
-    try:
-        server = live_api(
-            REDIS_URL=redis_server.url,
-            VIEW_COUNTING="redis",
-            PRODUCT_CACHE_SECONDS=300,
-            THROTTLE_ANON_RATE="",
-        )
-        client = redis_lib.Redis.from_url(redis_server.url)
-        session = requests.Session()
-        assert session.get(f"{server.url}{URL}", params={"page_size": 100}).status_code == 200
-        before = client.info("memory")["used_memory"]
+    server = live_api(
+        REDIS_URL=private_redis.url,
+        VIEW_COUNTING="redis",
+        PRODUCT_CACHE_SECONDS=300,
+        THROTTLE_ANON_RATE="",
+    )
+    client = redis_lib.Redis.from_url(private_redis.url)
+    session = requests.Session()
+    assert session.get(f"{server.url}{URL}", params={"page_size": 100}).status_code == 200
+    before = client.info("memory")["used_memory"]
 
-        def read(n: int) -> int:
-            junk = {"page_size": 100, "utm_source": uuid.uuid4().hex, f"junk{n}": n}
-            return requests.get(f"{server.url}{URL}", params=junk, timeout=30).status_code
+    def read(n: int) -> int:
+        junk = {"page_size": 100, "utm_source": uuid.uuid4().hex, f"junk{n}": n}
+        return requests.get(f"{server.url}{URL}", params=junk, timeout=30).status_code
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(read, range(3000)))
-        grown = client.info("memory")["used_memory"] - before
-        assert statuses == [200] * 3000
-        assert grown < 2 * 1024 * 1024, f"Redis grew by {grown} bytes"
-        assert list(_pages(client).values()) == [1]
-    finally:
-        redis_server.stop()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(read, range(3000)))
+    grown = client.info("memory")["used_memory"] - before
+    assert statuses == [200] * 3000
+    assert grown < 2 * 1024 * 1024, f"Redis grew by {grown} bytes"
+    assert list(_pages(client).values()) == [1]

@@ -10,13 +10,6 @@ from catalog_service.catalog.models import Product
 URL = "/api/v1/product/"
 
 
-@pytest.fixture
-def cached(settings, redis_db):
-    settings.PRODUCT_CACHE_SECONDS = 300
-    settings.VIEW_COUNTING = "redis"
-    return redis_db
-
-
 def test_second_anonymous_read_needs_no_query(anon, product, cached, django_assert_num_queries):
     first = anon.get(f"{URL}{product.id}/")
     with django_assert_num_queries(0):

@@ -1,7 +1,6 @@
 """Redis stopped and started under a live API: reads still answer and are counted, writes still
 succeed and their notifications arrive once Redis is back. Lost: nothing."""
 
-import shutil
 import time
 
 import pytest
@@ -14,18 +13,8 @@ from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.core.redis import redis_reset
-from testing.services import RedisServer
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def private_redis():
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def views(product_id: int) -> int:
