@@ -9,14 +9,34 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format schema migrate admin clean e2e
+.PHONY: help install run manage test lint format schema clean e2e
 
 help:
-	@echo "make run     install, migrate and serve the API on http://$(HOST):$(PORT)"
-	@echo "make test    run the whole test suite"
-	@echo "make lint    ruff (lint and format check)"
-	@echo "make schema  regenerate the committed OpenAPI schema (openapi.yaml)"
-	@echo "make e2e     serve the API on a fresh SQLite database and run the Postman collection (newman)"
+	@echo "Targets:"
+	@echo "  make run         install, migrate, create the admin and serve the API on http://$(HOST):$(PORT)"
+	@echo "  make manage ARGS=\"...\"  a manage.py command with the settings of make run"
+	@echo "                   (e.g. ARGS=\"changepassword admin\", ARGS=shell, ARGS=\"views_report --help\")"
+	@echo "  make install     create .venv with exactly what uv.lock pins"
+	@echo "  make test        run the whole test suite (PostgreSQL and Redis at DATABASE_URL / REDIS_URL)"
+	@echo "  make lint        ruff (lint and format check), migrations check, hadolint, actionlint"
+	@echo "  make format      ruff: fix what it can and format"
+	@echo "  make schema      regenerate the committed OpenAPI schema (openapi.yaml)"
+	@echo "  make e2e         serve the API on a fresh SQLite database and run the Postman collection (newman)"
+	@echo "  make demo        the demo data of the old system's Postman collection, into an empty database"
+	@echo "  make seed-e2e    that collection run by newman against the demo data on a fresh database"
+	@echo "  make worker      the Celery worker with the beat scheduler (needs REDIS_URL)"
+	@echo "  make bench       load benchmark (needs PostgreSQL, Redis and wrk; see bench/README.md)"
+	@echo "  make clean       remove .tools, .venv and the SQLite databases in var/ (keeps .env)"
+	@echo "Variables (make TARGET NAME=value):"
+	@echo "  HOST=$(HOST) PORT=$(PORT)   where make run serves"
+	@echo "  PUBLIC_BASE_URL          base of the links in notifications; make run and make manage"
+	@echo "                           set it to http://HOST:PORT unless it is set in the environment"
+	@echo "  ARGS                     the command and options of make manage"
+	@echo "  PYTEST_ARGS              options of make test, e.g. PYTEST_ARGS=\"-x -k product\""
+	@echo "  E2E_PORT=8000            port of the server of make e2e; E2E_DATABASE_URL: its database"
+	@echo "  DEMO_ADMIN_PASSWORD      the password of admin in make demo"
+	@echo "  BENCH_PRODUCTS=$(BENCH_PRODUCTS) BENCH_DURATION=$(BENCH_DURATION) BENCH_CONNECTIONS=$(BENCH_CONNECTIONS)   make bench"
+	@echo "  PYTHON=$(PYTHON)          the Python 3.11+ that creates .tools and .venv"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,8 +49,17 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
-run: export DEBUG ?= true
-run: install
+# Development settings for manage.py on this machine: DEBUG on and keys of its own (read only
+# while DEBUG is on). Written once, never overwritten, never committed (.gitignore).
+.env:
+	@umask 077 && $(PYTHON) -c 'import secrets; key = lambda: secrets.token_urlsafe(50); print("# Development settings of this machine, written by make (see .env.example). Never commit it.\nDEBUG=true\nDEVELOPMENT_SECRET_KEY=" + key() + "\nDEVELOPMENT_JWT_SIGNING_KEY=" + key())' > $@.tmp
+	@mv $@.tmp $@
+	@echo "Wrote $@: development settings (DEBUG=true, keys of this machine) for manage.py."
+
+# make run and make manage share these settings; plain `.venv/bin/python manage.py` reads .env.
+run manage: export DEBUG ?= true
+run manage: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+run: install .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py create_admin
 	@echo

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -13,8 +13,8 @@ from catalog_service.accounts.api import (
 )
 from catalog_service.catalog import anonymous
 from catalog_service.catalog.api import BrandViewSet, ProductViewSet
-from catalog_service.core import health
-from catalog_service.core.api import CsrfTokenView
+from catalog_service.core import errors, health
+from catalog_service.core.api import ApiRootView, CsrfTokenView
 from catalog_service.notifications.api import NotificationViewSet, ProductChangeEventViewSet
 
 router = DefaultRouter()
@@ -54,6 +54,7 @@ product_fast_paths = [
 
 api_v1 = [
     *product_fast_paths,  # first: the most requested paths, resolved without trying the others
+    path("", ApiRootView.as_view(), name="api-root"),
     path("csrf/", CsrfTokenView.as_view(), name="csrf"),
     path("token/", TokenObtainView.as_view(), name="token-obtain"),
     path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
@@ -79,6 +80,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Last: any other path answers the JSON 404, with DEBUG on too.
+    re_path(r"^", errors.unknown_path),
 ]
 
 handler400 = "catalog_service.core.errors.bad_request"

@@ -5,9 +5,12 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -114,3 +117,25 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return _json_error(500, "A server error occurred.")
+
+
+@csrf_exempt  # it changes nothing: a POST to an unknown path is a 404, not a CSRF failure
+def unknown_path(request, *args, **kwargs):
+    """The last URL pattern: a path nothing else matches answers the JSON 404, with DEBUG on too
+    (Django calls handler404 only with DEBUG off, and shows its HTML page otherwise).
+
+    Matching every path, it also hides the unknown ones from APPEND_SLASH, so it redirects as
+    Django's CommonMiddleware would: to the path with a slash, when that one exists."""
+    path = request.path_info
+    if settings.APPEND_SLASH and not path.endswith("/"):
+        try:
+            match = resolve(f"{path}/", getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if (
+            match
+            and match.func is not unknown_path
+            and getattr(match.func, "should_append_slash", True)
+        ):
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return page_not_found(request)

@@ -16,11 +16,20 @@ if not SECRET_KEY or not JWT_SIGNING_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "SECRET_KEY and JWT_SIGNING_KEY must be set when DEBUG is off "
-            "(generate each with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            "(generate each with: python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+            "For development, `make run` or `make manage ARGS=...` writes a .env with DEBUG=true."
         )
-    # Development only: predictable keys so tokens survive a restart of `make run`.
-    SECRET_KEY = SECRET_KEY or "django-insecure-development-only-secret-key-change-me"
-    JWT_SIGNING_KEY = JWT_SIGNING_KEY or "development-only-jwt-signing-key-change-me"
+    # Development only: the keys `make .env` generated for this machine, read only while DEBUG is
+    # on, so a developer's .env can never supply a deployment's keys; else fixed ones. Both stay
+    # the same across restarts, and so do the tokens they signed.
+    SECRET_KEY = SECRET_KEY or env_read(
+        "str",
+        "DEVELOPMENT_SECRET_KEY",
+        default="django-insecure-development-only-secret-key-change-me",
+    )
+    JWT_SIGNING_KEY = JWT_SIGNING_KEY or env_read(
+        "str", "DEVELOPMENT_JWT_SIGNING_KEY", default="development-only-jwt-signing-key-change-me"
+    )
 
 ALLOWED_HOSTS = env_read(
     "list", "ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
@@ -128,6 +137,11 @@ else:
 # Celery: Redis as broker. Without one (the embedded setup) tasks run in-process, after commit.
 CELERY_BROKER_URL = env_read("str", "CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery takes a producer from its pool even for an in-process task. Without a broker URL
+    # that pool configures an AMQP connection to a default host, and kombu warns on every
+    # write; the in-memory transport, named with a host, is never contacted and says nothing.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged only once it has finished: a worker that dies mid-task leaves it queued.
 CELERY_TASK_ACKS_LATE = True
