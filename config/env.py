@@ -13,7 +13,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
+# The tests set everything they need themselves: a developer's .env (DEBUG=true, a database)
+# must not change what they test.
+if (BASE_DIR / ".env").is_file() and os.environ.get("DJANGO_SETTINGS_MODULE") != (
+    "config.settings.test"
+):
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 _MISSING = object()

@@ -77,3 +77,18 @@ def test_settings_prepare_repeated_postgres_statements_unless_told_not_to():
     assert "'prepare_threshold': None" in behind_a_pooler.stdout, behind_a_pooler.stderr
     sqlite = settings_value(expression, DEBUG="true", DATABASE_URL="sqlite:///:memory:")
     assert sqlite.stdout.strip() == "django.db.backends.sqlite3 {}", sqlite.stderr
+
+
+def test_worker_without_a_broker_refuses_to_start_and_says_why():
+    env = {**CLEAN_ENV, "DEBUG": "true", "REDIS_URL": "", "CELERY_BROKER_URL": ""}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool", "solo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "No broker: set REDIS_URL" in result.stdout + result.stderr
