@@ -17,6 +17,7 @@ page, whatever clients ask for: storing a page never extends it.
 The cache lives on CACHE_REDIS_URL (or REDIS_URL): see core.redis.
 """
 
+import hashlib
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -36,13 +37,35 @@ from .models import Brand, Product, ProductCacheRepair
 from .selectors import product_list, products_by_id
 from .serializers import ProductSerializer
 
-TOMBSTONE = b"-"
-_SEPARATOR = b"\n"
+# The markers inside cached values; the Lua scripts take them as arguments, never as literals.
+TOMBSTONE = b"-"  # a deleted product
+_SEPARATOR = b"\n"  # between the ETag (or a page's ids) and the JSON body
 _ABSENT = (None, TOMBSTONE)
-_VERSION_KEY = "catalog:product:v1:version"
-_PAGES_PREFIX = "catalog:pages:v1:"
+# Raise it when the representation changes in a way its field names do not show (a format).
+REPRESENTATION_VERSION = 1
 # One serializer for the process: its fields are built once, not on every entry.
 _REPRESENTATION = ProductSerializer()
+
+
+def representation_shape(serializer) -> str:
+    """A short digest of the representation's field names, nested ones included, and of
+    REPRESENTATION_VERSION: the cache's namespace. A deploy that changes what a product looks like
+    reads and writes other keys, so neither it nor the replicas still running the old code ever
+    serve the other's shape."""
+
+    def names(fields) -> list:
+        return [
+            (name, names(field.fields) if hasattr(field, "fields") else None)
+            for name, field in fields.items()
+        ]
+
+    raw = repr((REPRESENTATION_VERSION, names(serializer.fields)))
+    return hashlib.blake2b(raw.encode(), digest_size=4).hexdigest()
+
+
+_NAMESPACE = f"catalog:product:{representation_shape(_REPRESENTATION)}:"
+_VERSION_KEY = f"{_NAMESPACE}version"
+_PAGES_PREFIX = f"{_NAMESPACE}pages:"
 
 
 def _configured() -> bool:
@@ -55,7 +78,7 @@ def enabled() -> bool:
 
 
 def _key(product_id) -> str:
-    return f"catalog:product:v1:{product_id}"
+    return f"{_NAMESPACE}{product_id}"
 
 
 def entry(product: Product) -> bytes:
@@ -75,7 +98,7 @@ def split(value: bytes) -> tuple[str, bytes]:
 # Read the entry and, only if it is a live product, add one to a counter: one round trip.
 _READ_AND_COUNT = """
 local value = redis.call('GET', KEYS[1])
-if value and value ~= '-' and ARGV[1] ~= '' then
+if value and value ~= ARGV[2] and ARGV[1] ~= '' then
   redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 end
 return value
@@ -89,17 +112,17 @@ def read(product_id, counter: tuple[str, str] | None = None) -> bytes | None:
     """
     hash_key, field = counter or ("", "")
     keys = [_key(product_id), hash_key or _key(product_id)]
-    return redis_client(cache=True).eval(_READ_AND_COUNT, 2, *keys, field)
+    return redis_client(cache=True).eval(_READ_AND_COUNT, 2, *keys, field, TOMBSTONE)
 
 
 # Read several entries and, with a counter, count an impression of each live one, in one call:
-# KEYS = counter hash, entries...; ARGV = field prefix, field suffix, product ids...
+# KEYS = counter hash, entries...; ARGV = field prefix, field suffix, tombstone, product ids...
 _READ_MANY_AND_COUNT = """
 local values = redis.call('MGET', unpack(KEYS, 2))
 if ARGV[1] ~= '' then
   for i, value in ipairs(values) do
-    if value and value ~= '-' then
-      redis.call('HINCRBY', KEYS[1], ARGV[1] .. ARGV[i + 2] .. ARGV[2], 1)
+    if value and value ~= ARGV[3] then
+      redis.call('HINCRBY', KEYS[1], ARGV[1] .. ARGV[i + 3] .. ARGV[2], 1)
     end
   end
 end
@@ -117,7 +140,7 @@ def read_many(
     hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
     keys = [hash_key, *(_key(product_id) for product_id in product_ids)]
     return redis_client(cache=True).eval(
-        _READ_MANY_AND_COUNT, len(keys), *keys, prefix, suffix, *product_ids
+        _READ_MANY_AND_COUNT, len(keys), *keys, prefix, suffix, TOMBSTONE, *product_ids
     )
 
 
@@ -162,13 +185,14 @@ def fill(*entries: tuple[int, bytes]) -> None:
 
 
 # Read the page cached under the current version and, on a hit, count an impression of each of
-# its products (ARGV[3] .. id .. ARGV[4] is the counter field). A miss returns the version only.
+# its products (ARGV[3] .. id .. ARGV[4] is the counter field; ARGV[5] ends the ids). A miss
+# returns the version only.
 _READ_PAGE = """
 local version = redis.call('GET', KEYS[1]) or '0'
 local page = redis.call('HGET', ARGV[1] .. version, ARGV[2])
 if not page then return {version} end
 if ARGV[3] ~= '' then
-  local ids = string.sub(page, 1, string.find(page, '\\n', 1, true) - 1)
+  local ids = string.sub(page, 1, string.find(page, ARGV[5], 1, true) - 1)
   for id in string.gmatch(ids, '%d+') do
     redis.call('HINCRBY', KEYS[2], ARGV[3] .. id .. ARGV[4], 1)
   end
@@ -194,7 +218,7 @@ def page_read(
     """
     hash_key, prefix, suffix = counter or (_VERSION_KEY, "", "")
     reply = redis_client(cache=True).eval(
-        _READ_PAGE, 2, _VERSION_KEY, hash_key, _PAGES_PREFIX, page_key, prefix, suffix
+        _READ_PAGE, 2, _VERSION_KEY, hash_key, _PAGES_PREFIX, page_key, prefix, suffix, _SEPARATOR
     )
     if len(reply) < 2:
         return reply[0], None, None

@@ -9,6 +9,7 @@ from django.db import connection
 
 from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
+from catalog_service.catalog import cache as product_cache
 from catalog_service.catalog.tests.factories import ProductFactory
 
 CLIENTS, READS_EACH = 50, 40
@@ -106,5 +107,5 @@ def test_concurrent_cached_reads_counted_exactly(live_api, brand, redis_db, sett
         products[1].id: (0, pages),
         products[2].id: (0, pages),
     }
-    assert redis_db.exists("catalog:product:v1:version") == 0, "no write bumped the version"
-    assert len(redis_db.keys("catalog:pages:v1:*")) == 1, "the page was cached"
+    assert redis_db.exists(product_cache._VERSION_KEY) == 0, "no write bumped the version"
+    assert len(redis_db.keys(f"{product_cache._PAGES_PREFIX}*")) == 1, "the page was cached"

@@ -10,6 +10,7 @@ import requests
 
 from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
+from catalog_service.catalog import cache as product_cache
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core.redis import redis_reset
 
@@ -18,7 +19,7 @@ URL = "/api/v1/product/"
 
 def _pages(client: redis_lib.Redis) -> dict[bytes, int]:
     """Each version's page hash and how many pages it holds."""
-    return {key: client.hlen(key) for key in client.scan_iter("catalog:pages:*")}
+    return {key: client.hlen(key) for key in client.scan_iter(f"{product_cache._PAGES_PREFIX}*")}
 
 
 def test_junk_parameters_share_one_cached_page_and_never_reach_the_links(anon, brand, cached):
@@ -73,7 +74,7 @@ def test_cache_on_its_own_redis_counts_reads_exactly_on_the_main_one(
             assert anon.get(URL).status_code == 200
             assert anon.get(f"{URL}feed/").status_code == 200
         cache = redis_lib.Redis.from_url(private_redis.url)
-        assert cache.exists(f"catalog:product:v1:{products[0].id}")
+        assert cache.exists(product_cache._key(products[0].id))
         assert not cache.exists(counters.LIVE_KEY)  # counts never live on the evictable server
         assert cached.exists(counters.LIVE_KEY)
         assert not list(cached.scan_iter("catalog:product:*"))
@@ -112,3 +113,20 @@ def test_3000_requests_with_junk_parameters_grow_redis_by_under_2_mb(
     assert statuses == [200] * 3000
     assert grown < 2 * 1024 * 1024, f"Redis grew by {grown} bytes"
     assert list(_pages(client).values()) == [1]
+
+
+def test_cache_keys_follow_the_representation_shape():
+    from rest_framework import serializers
+
+    from catalog_service.catalog.serializers import ProductSerializer
+
+    class WithStock(ProductSerializer):
+        stock = serializers.IntegerField()
+
+        class Meta(ProductSerializer.Meta):
+            fields = (*ProductSerializer.Meta.fields, "stock")
+
+    shape = product_cache.representation_shape(ProductSerializer())
+    assert product_cache._key(7) == f"catalog:product:{shape}:7"
+    assert product_cache._PAGES_PREFIX.startswith(f"catalog:product:{shape}:")
+    assert product_cache.representation_shape(WithStock()) != shape
