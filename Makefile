@@ -33,7 +33,7 @@ help:
 	@echo "                           set it to http://HOST:PORT unless it is set in the environment"
 	@echo "  ARGS                     the command and options of make manage"
 	@echo "  PYTEST_ARGS              options of make test, e.g. PYTEST_ARGS=\"-x -k product\""
-	@echo "  E2E_PORT=8000            port of the server of make e2e; E2E_DATABASE_URL: its database"
+	@echo "  E2E_PORT                 port of make e2e and make seed-e2e (default: a free one); E2E_DATABASE_URL: their database"
 	@echo "  DEMO_ADMIN_PASSWORD      the password of admin in make demo"
 	@echo "  BENCH_PRODUCTS=$(BENCH_PRODUCTS) BENCH_DURATION=$(BENCH_DURATION) BENCH_CONNECTIONS=$(BENCH_CONNECTIONS)   make bench"
 	@echo "  PYTHON=$(PYTHON)          the Python 3.11+ that creates .tools and .venv"
@@ -104,8 +104,8 @@ worker: install
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-# End to end: the API on a fresh SQLite database (var/e2e.sqlite3) on 127.0.0.1:8000 (E2E_PORT
-# overrides the port), checked by the Postman collection in postman/ with newman.
+# End to end: the API on a fresh SQLite database (var/e2e.sqlite3) on a free port of 127.0.0.1
+# (or E2E_PORT), checked by the Postman collection in postman/ with newman.
 e2e: install node_modules/.package-lock.json
 	bin/e2e
 
