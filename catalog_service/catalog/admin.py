@@ -37,8 +37,13 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 class ProductForm(forms.ModelForm):
-    def clean_sku(self):
-        return identifier_normalized(self.cleaned_data["sku"])
+    def clean(self):
+        # Identifiers as the service will store them, so the uniqueness check sees those values.
+        cleaned_data = super().clean()
+        for field in services.IDENTIFIERS:
+            if field in cleaned_data:
+                cleaned_data[field] = identifier_normalized(cleaned_data[field])
+        return cleaned_data
 
 
 @admin.register(Product)
@@ -46,6 +51,7 @@ class ProductAdmin(admin.ModelAdmin):
     """Edits go through the same services as the API, so they are recorded and notified too."""
 
     form = ProductForm
+    fields = Product.WRITABLE_FIELDS
     list_display = ("sku", "name", "price", "brand", "updated_at")
     list_filter = ("brand",)
     list_select_related = ("brand",)
@@ -53,7 +59,7 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ("brand",)
 
     def save_model(self, request, obj, form, change):
-        data = {f: form.cleaned_data[f] for f in services.PRODUCT_FIELDS if f in form.cleaned_data}
+        data = {field: form.cleaned_data[field] for field in Product.WRITABLE_FIELDS}
         if change:
             original = Product.objects.get(pk=obj.pk)
             services.product_update(product=original, actor=request.user, data=data)

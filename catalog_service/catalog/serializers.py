@@ -1,3 +1,4 @@
+from django.db import models
 from rest_framework import serializers
 
 from catalog_service.core.text import single_line_validator
@@ -11,8 +12,12 @@ class TrimmedCharField(serializers.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_blank", False)
-        kwargs["validators"] = [*kwargs.get("validators", ()), single_line_validator]
-        super().__init__(trim_whitespace=True, **kwargs)
+        validators = list(kwargs.get("validators", ()))
+        if single_line_validator not in validators:  # a model field may bring it already
+            validators.append(single_line_validator)
+        kwargs["validators"] = validators
+        kwargs["trim_whitespace"] = True
+        super().__init__(**kwargs)
 
 
 class BrandSerializer(serializers.ModelSerializer):
@@ -56,21 +61,34 @@ class AdminProductSerializer(ProductSerializer):
         read_only_fields = fields
 
 
-# Validation only (the services write), so a plain Serializer: a ModelSerializer would inspect
-# the model again on every request for fields that are all declared here.
-class ProductInputSerializer(serializers.Serializer):
-    """A product as it is written: the brand given by id, the price as decimal money."""
+class _ProductWritable(serializers.ModelSerializer):
+    """Builds the input fields from the model: limits (length, digits, range) and validators
+    come from Product's fields, the names from Product.WRITABLE_FIELDS. Used once, at import."""
 
-    sku = TrimmedCharField(max_length=64, help_text="Unique ignoring case; spaces trimmed.")
-    name = TrimmedCharField(max_length=200)
-    price = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=2,
-        min_value=0,
-        max_value=PRICE_MAX,
-        help_text="Decimal money, at most 2 decimal places, 0 to 9999999.99.",
-    )
-    # pk_field: the id must be a whole number (1.5 is refused, not read as brand 1).
-    brand = serializers.PrimaryKeyRelatedField(
-        queryset=Brand.objects.all(), pk_field=serializers.IntegerField(), help_text="Brand id."
-    )
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TrimmedCharField,
+    }
+
+    class Meta:
+        model = Product
+        fields = Product.WRITABLE_FIELDS
+        extra_kwargs = {
+            "sku": {"help_text": "Unique ignoring case; spaces trimmed."},
+            "price": {"help_text": f"Decimal money, at most 2 decimal places, 0 to {PRICE_MAX}."},
+            # pk_field: the id must be a whole number (1.5 is refused, not read as brand 1).
+            "brand": {"help_text": "Brand id.", "pk_field": serializers.IntegerField()},
+        }
+
+
+# Validation only (the services write), so a plain Serializer: a ModelSerializer inspects the
+# model again on every instance. Its fields are generated from the model once, here.
+_ProductInputFields = serializers.SerializerMetaclass(
+    "_ProductInputFields",
+    (serializers.Serializer,),
+    {"__module__": __name__, **_ProductWritable().get_fields()},
+)
+
+
+class ProductInputSerializer(_ProductInputFields):
+    """A product as it is written: the brand given by id, the price as decimal money."""

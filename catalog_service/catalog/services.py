@@ -1,9 +1,7 @@
 """Writes to the catalog. Each is one transaction and emits a domain event for the product."""
 
-from typing import Any
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import ProtectedError
 from rest_framework.exceptions import ValidationError
 
@@ -14,7 +12,18 @@ from catalog_service.core.text import identifier_normalized, single_line_validat
 from .models import Brand, Product
 from .signals import product_changed
 
-PRODUCT_FIELDS = ("sku", "name", "price", "brand")
+# Derived from the model once per process: Product.WRITABLE_FIELDS is the one list to keep.
+PRODUCT_FIELDS = Product.WRITABLE_FIELDS
+_WRITABLE = frozenset(PRODUCT_FIELDS)
+_MODEL_FIELDS = [Product._meta.get_field(name) for name in PRODUCT_FIELDS]
+# What product_create cannot do without: not null, no default in the model or the database.
+_REQUIRED = frozenset(
+    f.name for f in _MODEL_FIELDS if not (f.null or f.has_default() or f.has_db_default())
+)
+SINGLE_LINE = tuple(f.name for f in _MODEL_FIELDS if single_line_validator in f.validators)
+DECIMALS = tuple(f.name for f in _MODEL_FIELDS if isinstance(f, models.DecimalField))
+# Normalised before uniqueness is checked (core.text): a choice, not derived from the model.
+IDENTIFIERS = ("sku",)
 
 
 class SkuTakenError(ConflictError):
@@ -46,25 +55,18 @@ def _ensure_sku_free(sku: str, exclude_pk: int | None = None) -> None:
         raise SkuTakenError(sku)
 
 
-def _display(value: Any) -> Any:
-    return value.name if isinstance(value, Brand) else value
-
-
-IDENTIFIERS = ("sku",)
-SINGLE_LINE = ("sku", "name")
-
-
 def _normalized(data: dict) -> dict:
     """The rules every write path shares (API, Django admin, commands): identifiers normalised
-    (core.text), text on one line, and a zero price never negative."""
+    (core.text), text on one line, and a zero amount never negative."""
     for field in IDENTIFIERS:
         if field in data:
             data[field] = identifier_normalized(data[field])
     for field in SINGLE_LINE:
         if field in data:
             _single_line(field, data[field])
-    if data.get("price") == 0:
-        data["price"] = abs(data["price"])  # "-0" is 0.00, not -0.00
+    for field in DECIMALS:
+        if data.get(field) == 0:
+            data[field] = abs(data[field])  # "-0" is 0.00, not -0.00
     return data
 
 
@@ -76,12 +78,20 @@ def _single_line(field: str, value: str) -> None:
 
 
 @transaction.atomic
-def product_create(*, actor, sku: str, name: str, price, brand: Brand) -> Product:
-    data = _normalized({"sku": sku, "name": name, "price": price})
+def product_create(*, actor, **data) -> Product:
+    """`data`: the writable fields (Product.WRITABLE_FIELDS); one with a default may be left out.
+
+    The event's changes carry the values as they are (a brand as the Brand): receivers decide
+    how to record them."""
+    if unknown := data.keys() - _WRITABLE:
+        raise TypeError(f"product_create: not writable: {', '.join(sorted(unknown))}")
+    if missing := _REQUIRED - data.keys():
+        raise TypeError(f"product_create: missing: {', '.join(sorted(missing))}")
+    data = _normalized(data)
     _ensure_sku_free(data["sku"])
-    product = Product(**data, brand=brand)
+    product = Product(**data)
     save_or_conflict(product, SkuTakenError(product.sku))
-    changes = {field: (None, _display(getattr(product, field))) for field in PRODUCT_FIELDS}
+    changes = {field: (None, getattr(product, field)) for field in PRODUCT_FIELDS}
     product_changed.send(
         sender=Product, product=product, actor=actor, action="created", changes=changes
     )
@@ -95,9 +105,9 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
     """Applies `data` (only the fields to change). A change that changes nothing writes nothing."""
     data = _normalized(dict(data))
     changes = {
-        field: (_display(getattr(product, field)), _display(value))
+        field: (getattr(product, field), value)
         for field, value in data.items()
-        if field in PRODUCT_FIELDS and getattr(product, field) != value
+        if field in _WRITABLE and getattr(product, field) != value
     }
     if not changes:
         return product
@@ -118,7 +128,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
 
 @transaction.atomic
 def product_delete(*, product: Product, actor) -> None:
-    changes = {field: (_display(getattr(product, field)), None) for field in PRODUCT_FIELDS}
+    changes = {field: (getattr(product, field), None) for field in PRODUCT_FIELDS}
     product_id = product.pk
     product.delete()
     product.pk = product_id

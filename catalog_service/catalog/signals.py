@@ -4,7 +4,8 @@ product_changed: sent inside the write's transaction, with
     product  the Product (for "deleted", the instance as it was, pk kept),
     actor    the admin who made the change,
     action   "created" | "updated" | "deleted",
-    changes  {field: (old, new)} for the fields that changed.
+    changes  {field: (old, new)} for the fields that changed, raw values (a Brand, a Decimal):
+             receivers that store them make them JSON-safe (notifications.services.json_safe).
 """
 
 from django.dispatch import Signal

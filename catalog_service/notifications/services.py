@@ -9,15 +9,16 @@ send it.
 
 import functools
 import logging
+import math
 import random
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from catalog_service.accounts.selectors import active_admins
@@ -37,8 +38,29 @@ from .providers import (
 logger = logging.getLogger(__name__)
 
 
-def _as_json(value):
-    return str(value) if isinstance(value, Decimal) else value
+_ENCODER = DjangoJSONEncoder()
+_JSON_PLAIN = (str, int, type(None))  # bool is an int
+
+
+def json_safe(value):
+    """A changed value as the history stores it, for any field type: a model instance (a
+    foreign key) as its display (a brand's name), then DjangoJSONEncoder's rules (Decimal as
+    "12.50", date and datetime in ISO 8601, UUID as text), anything else as its text, so an
+    unforeseen type never fails the admin's write."""
+    if isinstance(value, _JSON_PLAIN):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # jsonb has no NaN or Infinity
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    try:
+        return _ENCODER.default(value)
+    except TypeError:
+        return str(value)
 
 
 def product_change_record(sender, *, product, actor, action: str, changes: dict, **kwargs) -> None:
@@ -52,7 +74,7 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         product_sku=product.sku,
         product_name=product.name,
         action=action,
-        changes={field: [_as_json(old), _as_json(new)] for field, (old, new) in changes.items()},
+        changes={field: [json_safe(old), json_safe(new)] for field, (old, new) in changes.items()},
         actor=actor,
         actor_username=actor.get_username(),
         fanned_out_at=None,
