@@ -137,13 +137,19 @@ def test_product_views_series_csv(admin, reads):
 
 
 def test_product_views_series_unknown_product_is_404(admin, db):
-    assert admin.get("/api/v1/product/999999/views/").status_code == 404
+    response = admin.get("/api/v1/product/999999/views/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found."}
 
 
 @pytest.mark.parametrize("path", [REPORT, "/api/v1/product/1/views/"])
 def test_reports_are_for_admins_only(anon, member, path, db):
-    assert anon.get(path).status_code == 401
-    assert member.get(path).status_code == 403
+    refused = [anon.get(path), member.get(path)]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [
+        (401, "not_authenticated"),
+        (403, "permission_denied"),
+    ]
+    assert all("results" not in r.json() and "days" not in r.json() for r in refused)
 
 
 def test_views_report_command_prints_top_table(reads):

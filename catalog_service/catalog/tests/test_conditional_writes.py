@@ -43,7 +43,11 @@ def test_stale_delete_is_412_and_deletes_nothing(admin, second_admin, product):
 
 
 def test_write_without_if_match_is_allowed(admin, product):
-    assert admin.patch(f"/api/v1/product/{product.id}/", {"name": "No header"}).status_code == 200
+    response = admin.patch(f"/api/v1/product/{product.id}/", {"name": "No header"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "No header"
+    product.refresh_from_db()
+    assert product.name == "No header"
 
 
 def test_if_match_star_matches_any_version(admin, product):
@@ -53,10 +57,16 @@ def test_if_match_star_matches_any_version(admin, product):
         HTTP_IF_MATCH="*",
     )
     assert response.status_code == 200
+    product.refresh_from_db()
+    assert (product.sku, product.name, str(product.price)) == ("S", "N", "1.00")
 
 
 def test_brand_writes_honour_if_match(admin, second_admin, brand):
     url = f"/api/v1/brand/{brand.id}/"
     etag = second_admin.get(url)["ETag"]
     assert admin.patch(url, {"name": "Denon Corp"}).status_code == 200
-    assert second_admin.patch(url, {"name": "Denon Inc"}, HTTP_IF_MATCH=etag).status_code == 412
+    stale = second_admin.patch(url, {"name": "Denon Inc"}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "precondition_failed"
+    brand.refresh_from_db()
+    assert brand.name == "Denon Corp"

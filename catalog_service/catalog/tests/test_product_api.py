@@ -135,6 +135,9 @@ def test_product_put_replaces(admin, product):
 def test_product_put_missing_field_is_400(admin, product):
     response = admin.put(detail(product.id), {"name": "Only"}, format="json")
     assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"sku", "price", "brand"}
+    product.refresh_from_db()
+    assert product.name == "CD Player"
 
 
 def test_product_delete(admin, product):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from testing.services import PostgresServer
+from testing.services import PostgresServer, unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.timeout(180)
@@ -21,10 +21,20 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 def private_postgres():
     if os.geteuid() != 0 or not shutil.which("runuser"):
-        pytest.skip("needs root to run a private PostgreSQL cluster as the postgres user")
+        unavailable("needs root to run a private PostgreSQL cluster as the postgres user")
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        unavailable("the PostgreSQL server (initdb, pg_ctl) is not installed")
     server = PostgresServer().init().start()
     yield server
     server.destroy()
+
+
+def wait_until(condition, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout} s")
+        time.sleep(0.05)
 
 
 def test_postgres_restart_answers_503_then_recovers(live_api, private_postgres):
@@ -51,18 +61,21 @@ def test_postgres_restart_answers_503_then_recovers(live_api, private_postgres):
                 answers.append((time.monotonic(), response.status_code, response.text))
                 time.sleep(0.02)
 
+    def answered_after(moment: float) -> int:
+        return sum(1 for t, _, _ in list(answers) if t > moment)
+
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
         thread.start()
     try:
-        time.sleep(1)
+        wait_until(lambda: answered_after(0) >= 20, "reads before the outage")
         private_postgres.stop()
         down_at = time.monotonic()
-        time.sleep(2)
+        wait_until(lambda: answered_after(down_at + 0.5) >= 20, "answers during the outage")
         restarting_at = time.monotonic()  # it may accept connections before start() returns
         private_postgres.start()
         up_at = time.monotonic()
-        time.sleep(3)
+        wait_until(lambda: answered_after(up_at + 1.5) >= 20, "answers after the restart")
     finally:
         stop.set()
         for thread in threads:

@@ -18,9 +18,14 @@ def test_request_id_from_the_proxy_is_kept_when_sane(anon, db):
 
 
 def test_probes_answer_whatever_the_host(anon, db):
-    assert anon.get("/healthz", HTTP_HOST="10.0.0.7:8000").status_code == 200
-    assert anon.get("/readyz", HTTP_HOST="10.0.0.7:8000").status_code == 200
-    assert anon.get("/api/v1/brand/", HTTP_HOST="evil.example.com").status_code == 400
+    health = anon.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    ready = anon.get("/readyz", HTTP_HOST="10.0.0.7:8000")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+    refused = anon.get("/api/v1/brand/", HTTP_HOST="evil.example.com")
+    assert refused.status_code == 400
+    assert refused.json() == {"code": "bad_request", "message": "Bad request."}
 
 
 def test_json_log_lines_carry_the_request_id():

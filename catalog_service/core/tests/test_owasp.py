@@ -56,6 +56,8 @@ def test_expired_token_is_401(admin_user):
 def test_refresh_token_is_not_an_access_token(admin_user):
     response = bearer(str(RefreshToken.for_user(admin_user))).get("/api/v1/user/")
     assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert "results" not in response.json()
 
 
 # --- API4 unrestricted resource consumption ----------------------------------------------------

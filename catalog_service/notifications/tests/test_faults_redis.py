@@ -4,6 +4,7 @@ succeed and their notifications arrive once Redis is back. Lost: nothing."""
 import time
 
 import pytest
+import redis
 import requests
 from django.test import override_settings
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -13,6 +14,7 @@ from catalog_service.analytics import counters
 from catalog_service.analytics.models import ProductDailyViews
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.core.redis import redis_reset
+from catalog_service.notifications.models import Delivery
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -70,14 +72,23 @@ def test_redis_down_reads_and_writes_go_on_and_nothing_is_lost(
     assert views(product.id) == 25  # counted in PostgreSQL while Redis was away
 
     private_redis.start()
-    time.sleep(1.5)  # past the retry window: the API uses Redis again
+    live = redis.Redis.from_url(private_redis.url)
+    reads, deadline = 0, time.monotonic() + 30
+    while not live.exists(counters.LIVE_KEY):  # past the retry window, the API counts in Redis
+        assert time.monotonic() < deadline, "the API never counted in Redis again"
+        assert session.get(detail, timeout=10).status_code == 200
+        reads += 1
+        time.sleep(0.1)
     assert all(session.get(detail, timeout=10).status_code == 200 for _ in range(5))
     flush(private_redis.url)
-    assert views(product.id) == 30
+    assert views(product.id) == 30 + reads
 
     celery_worker_process(**env, CELERY_BROKER_URL=private_redis.url, WORKER_BEAT="true")
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not smtp_server.inbox.messages:
+    while time.monotonic() < deadline and not (sent.exists() and smtp_server.inbox.messages):
         time.sleep(0.2)
-    time.sleep(2)
+    assert list(Delivery.objects.values_list("recipient_id", "status")) == [
+        (colleague.pk, Delivery.Status.SENT)
+    ]
     assert smtp_server.inbox.recipients() == [colleague.email]

@@ -44,7 +44,9 @@ def test_deleted_product_history_through_the_event_list(
 
 
 def test_history_of_unknown_product_is_404(admin, db):
-    assert admin.get("/api/v1/product/999999/history/").status_code == 404
+    response = admin.get("/api/v1/product/999999/history/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found."}
 
 
 def test_notification_list_shows_status_and_attempts(admin, history):
@@ -87,8 +89,12 @@ def test_only_failed_delivery_can_be_resent(admin, history):
     ],
 )
 def test_history_and_notifications_are_for_admins_only(anon, member, method, path, db):
-    assert getattr(anon, method)(path).status_code == 401
-    assert getattr(member, method)(path).status_code == 403
+    refused = [getattr(anon, method)(path), getattr(member, method)(path)]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [
+        (401, "not_authenticated"),
+        (403, "permission_denied"),
+    ]
+    assert all("results" not in r.json() for r in refused)
 
 
 def test_patch_that_sends_the_unchanged_price_records_nothing(admin, history):

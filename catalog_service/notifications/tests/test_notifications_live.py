@@ -59,6 +59,15 @@ def patch_price(server, actor, product, price: str) -> tuple[requests.Response, 
     return response, time.perf_counter() - started
 
 
+def settled() -> bool:
+    """Every change event fanned out and every delivery sent: nothing more is on its way."""
+    return (
+        not ProductChangeEvent.objects.filter(fanned_out_at=None).exists()
+        and Delivery.objects.exists()
+        and not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+    )
+
+
 def wait_for(condition, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,8 +86,7 @@ def test_api_change_reaches_every_other_admin_through_the_worker(
     response, _ = patch_price(server, actor, product, "30.50")
     assert response.status_code == 200, response.text
     inbox = smtp_server.inbox
-    assert wait_for(lambda: len(inbox.messages) >= 3), "mails did not arrive"
-    time.sleep(1)  # nothing more arrives
+    assert wait_for(lambda: len(inbox.messages) >= 3 and settled()), "mails did not arrive"
     assert inbox.recipients() == sorted(o.email for o in others)
     assert all(
         "price: 12.50 → 30.50" in m.get_body(("plain",)).get_content() for m in inbox.messages
@@ -118,8 +126,9 @@ def test_broker_down_at_commit_is_relayed_once_it_is_back(
     assert smtp_server.inbox.messages == []
 
     celery_worker_process(**stack_env)  # the broker is back, with the scheduler and the relay
-    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3), "the sweep did not deliver"
-    time.sleep(2)
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3 and settled()), (
+        "the sweep did not deliver"
+    )
     assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
 
 
@@ -139,8 +148,9 @@ def test_worker_killed_mid_delivery_delivers_exactly_once(
 
     smtp_server.inbox.rcpt_delay = 0
     celery_worker_process(**stack_env)
-    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 1), "not delivered after the kill"
-    time.sleep(3)
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 1 and settled()), (
+        "not delivered after the kill"
+    )
     assert smtp_server.inbox.recipients() == [others[0].email]
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2), delivery.last_error
@@ -155,8 +165,7 @@ def test_bulk_edit_reaches_each_admin_as_one_digest(
     server = live_api(**env)
     for price in ("40.00", "41.00", "42.00", "43.00", "44.00"):
         assert patch_price(server, actor, product, price)[0].status_code == 200
-    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3)
-    time.sleep(5)  # nothing more arrives
+    assert wait_for(lambda: len(smtp_server.inbox.messages) >= 3 and settled())
     assert smtp_server.inbox.recipients() == sorted(o.email for o in others)
     assert {str(m["Subject"]) for m in smtp_server.inbox.messages} == {
         "[Catalog] 5 product changes"
@@ -178,8 +187,7 @@ def test_concurrent_changes_and_two_relays_notify_each_admin_once_per_change(
     assert [response.status_code for response, _ in answers] == [200] * len(changes)
 
     sent = Delivery.objects.filter(status=Delivery.Status.SENT)
-    assert wait_for(lambda: sent.count() >= len(changes) * len(others), timeout=120)
-    time.sleep(2)  # nothing more arrives
+    assert wait_for(lambda: sent.count() >= len(changes) * len(others) and settled(), timeout=120)
     assert sorted(Delivery.objects.values_list("event_id", "recipient_id")) == sorted(
         (event_id, admin.pk)
         for event_id in ProductChangeEvent.objects.values_list("pk", flat=True)

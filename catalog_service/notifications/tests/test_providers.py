@@ -79,6 +79,7 @@ def webhook(settings, http_recorder):
     settings.NOTIFICATION_CHANNELS = ["webhook"]
     settings.WEBHOOK_URL = f"{http_recorder.url}/hooks/catalog"
     settings.WEBHOOK_SECRET = "whsec-test"
+    settings.PUBLIC_BASE_URL = "https://catalog.example.com/"  # the trailing slash is dropped
     return http_recorder
 
 
@@ -94,11 +95,20 @@ def test_webhook_posts_one_signed_json_per_change(webhook, change):
     )
     expected = hmac.new(b"whsec-test", f"{timestamp}.".encode() + request["body"], hashlib.sha256)
     assert hmac.compare_digest(mac, expected.hexdigest())
-    payload = json.loads(request["body"])
-    assert payload["event"] == "product.updated"
-    assert payload["product"] == {"id": product.id, "sku": "AMP-1", "name": "Amp"}
-    assert payload["changes"] == {"name": {"old": "Amplifier", "new": "Amp"}}
-    assert payload["actor"] == "alice"
+    at = delivery.event.created_at
+    url = f"https://catalog.example.com/api/v1/product/{product.id}/"
+    assert json.loads(request["body"]) == {
+        "event": "product.updated",
+        "event_id": delivery.event_id,
+        "product": {"id": product.id, "sku": "AMP-1", "name": "Amp"},
+        "url": url,
+        "actor": "alice",
+        "at": at.isoformat(),
+        "changes": {"name": {"old": "Amplifier", "new": "Amp"}},
+        "delivery_id": delivery.pk,
+        "text": f'alice updated product AMP-1 "Amp" (id {product.id}) at '
+        f"{at:%Y-%m-%d %H:%M:%S} UTC.\n\n  name: Amplifier → Amp\n\n{url}\n\n",
+    }
     assert delivery.status == Delivery.Status.SENT
 
 
