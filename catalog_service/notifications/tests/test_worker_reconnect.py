@@ -1,7 +1,6 @@
 """The broker's Redis restarted under a worker that holds countdown tasks (the digest window):
 the worker, and the scheduler inside it, reconnect by themselves and every mail arrives."""
 
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,20 +12,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.notifications.models import Delivery
-from testing.services import RedisServer, unavailable
 
 pytestmark = pytest.mark.timeout(120)
 
 DIGEST_SECONDS = 6  # long enough to restart Redis while the tasks wait, short for the test
-
-
-@pytest.fixture
-def private_redis():
-    if not shutil.which("redis-server"):
-        unavailable("redis-server is not installed")
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def wait_for(condition, timeout: float) -> bool:
