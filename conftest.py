@@ -110,6 +110,14 @@ def redis_db(settings):
 
 
 @pytest.fixture
+def cached(settings, redis_db):
+    """The product cache on, and reads counted in Redis (the production setup)."""
+    settings.PRODUCT_CACHE_SECONDS = 300
+    settings.VIEW_COUNTING = "redis"
+    return redis_db
+
+
+@pytest.fixture
 def postgres(transactional_db):
     """Committed data visible to other processes: needs PostgreSQL (SQLite here is in memory)."""
     if connection.vendor != "postgresql":

@@ -11,8 +11,9 @@ from catalog_service.accounts.api import (
     TokenVerifyView,
     UserViewSet,
 )
-from catalog_service.catalog import anonymous
+from catalog_service.catalog import anonymous, reports
 from catalog_service.catalog.api import BrandViewSet, ProductViewSet
+from catalog_service.categories.api import CategoryViewSet
 from catalog_service.core import errors, health
 from catalog_service.core.api import ApiRootView, CsrfTokenView
 from catalog_service.notifications.api import NotificationViewSet, ProductChangeEventViewSet
@@ -21,6 +22,7 @@ router = DefaultRouter()
 router.include_root_view = False
 router.register("product", ProductViewSet, basename="product")
 router.register("brand", BrandViewSet, basename="brand")
+router.register("category", CategoryViewSet, basename="category")
 router.register("user", UserViewSet, basename="user")
 router.register("event", ProductChangeEventViewSet, basename="event")
 router.register("notification", NotificationViewSet, basename="notification")
@@ -30,23 +32,23 @@ def _router_view(name: str):
     return next(url.callback for url in router.urls if url.name == name)
 
 
-# Anonymous product reads the cache can answer skip DRF; everything else reaches the viewset.
+# Anonymous product reads are answered (counted, cached) by catalog.anonymous; the rest by DRF.
 product_fast_paths = [
     path(
         "product/",
-        anonymous.cache_first(
+        anonymous.anonymous_first(
             _router_view("product-list"), anonymous.product_page, anonymous.LIST_PARAMETERS
         ),
     ),
     path(
         "product/feed/",
-        anonymous.cache_first(
+        anonymous.anonymous_first(
             _router_view("product-feed"), anonymous.product_feed, anonymous.FEED_PARAMETERS
         ),
     ),
     path(
         "product/<int:pk>/",
-        anonymous.cache_first(
+        anonymous.anonymous_first(
             _router_view("product-detail"), anonymous.product_detail, anonymous.DETAIL_PARAMETERS
         ),
     ),
@@ -60,7 +62,12 @@ api_v1 = [
     path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
     path("token/blacklist/", TokenBlacklistView.as_view(), name="token-blacklist"),
-    path("", include("catalog_service.analytics.urls")),
+    path("report/views/", reports.ViewsReportView.as_view(), name="report-views"),
+    path(
+        "product/<int:product_id>/views/",
+        reports.ProductViewsSeriesView.as_view(),
+        name="product-views",
+    ),
     path("", include("catalog_service.notifications.urls")),
     *router.urls,
 ]

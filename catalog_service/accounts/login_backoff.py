@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 
-from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
+from catalog_service.core.redis import redis_client, redis_guard, redis_usable
 from catalog_service.core.throttling import AuthThrottleUnavailable
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def attempt(username: str) -> None:
     elif not redis_usable():
         raise AuthThrottleUnavailable()
     else:
-        try:
+        with redis_guard() as failed:
             locked_ms = redis_client().eval(
                 _ATTEMPT,
                 2,
@@ -113,9 +113,8 @@ def attempt(username: str) -> None:
                 int(settings.LOGIN_BACKOFF_MAX_SECONDS * 1000),
                 int(settings.LOGIN_FAILURES_FORGET_SECONDS),
             )
-        except UNAVAILABLE as exc:
-            redis_failed(exc)
-            raise AuthThrottleUnavailable() from exc
+        if failed:
+            raise AuthThrottleUnavailable() from failed.exc
         locked = locked_ms / 1000
     if locked > 0:
         raise LoginLocked(locked)
@@ -127,8 +126,6 @@ def succeeded(username: str) -> None:
     if not settings.REDIS_URL:
         cache.delete_many([count_key, lock_key])
         return
-    try:
+    # If Redis is down the login itself was checked; the count just ends with its own expiry.
+    with redis_guard():
         redis_client().delete(count_key, lock_key)
-    except UNAVAILABLE as exc:
-        # The login itself was checked; the count just ends with its own expiry.
-        redis_failed(exc)

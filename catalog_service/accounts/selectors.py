@@ -1,7 +1,7 @@
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connections, router
 from django.db.models import QuerySet
 
 from catalog_service.core import rows
@@ -18,9 +18,12 @@ def active_admins() -> QuerySet[User]:
 
 
 @cache
-def _user_by_sql(field_name: str) -> str:
-    column = connection.ops.quote_name(User._meta.get_field(field_name).column)
-    return f"SELECT {rows.columns(User, 'u')} FROM {User._meta.db_table} u WHERE u.{column} = %s"  # noqa: S608 - model names
+def _user_by_sql(field_name: str, using: str) -> str:
+    column = connections[using].ops.quote_name(User._meta.get_field(field_name).column)
+    return (
+        f"SELECT {rows.columns(User, 'u', using)} FROM {User._meta.db_table} u "  # noqa: S608 - model names
+        f"WHERE u.{column} = %s"
+    )
 
 
 def user_by(field_name: str, value) -> User | None:
@@ -30,5 +33,6 @@ def user_by(field_name: str, value) -> User | None:
         value = User._meta.get_field(field_name).to_python(value)
     except ValidationError:
         return None
-    row = rows.fetch_one(_user_by_sql(field_name), [value])
-    return rows.instance(User, row)[0] if row else None
+    using = router.db_for_read(User)
+    row = rows.fetch_one(_user_by_sql(field_name, using), [value], using=using)
+    return rows.instance(User, row, using=using)[0] if row else None

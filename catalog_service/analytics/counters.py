@@ -17,7 +17,7 @@ import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from catalog_service.core.redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
+from catalog_service.core.redis import redis_client, redis_guard, redis_usable
 
 from .models import AppliedCountBatch, ProductDailyViews
 
@@ -108,14 +108,11 @@ def _redis_increment(counts: Counts) -> bool:
     """One round trip; False when Redis is unreachable (then the caller counts elsewhere)."""
     if not redis_usable():
         return False
-    try:
+    with redis_guard() as failed:
         pipe = redis_client().pipeline(transaction=False)
         counts_to_pipeline(pipe, counts)
         pipe.execute()
-    except UNAVAILABLE as exc:
-        redis_failed(exc)
-        return False
-    return True
+    return not failed
 
 
 # --- the interface ------------------------------------------------------------------------------

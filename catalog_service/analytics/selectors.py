@@ -1,5 +1,10 @@
-"""Reports on anonymous product reads."""
+"""Reports on anonymous product reads, by product id.
 
+Products are the catalog's: this module knows only their ids. A caller that narrows a report to
+some products passes their ids (a list, or a `.values("id")` queryset that runs as a subquery).
+"""
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -7,51 +12,44 @@ from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from catalog_service.catalog.models import Product
-
 from .models import ProductDailyViews
+
+ProductIds = Iterable[int] | QuerySet
 
 
 @dataclass(frozen=True)
-class TopRow:
+class ViewsRow:
     product_id: int
-    product: Product | None  # None once the product has been deleted
     views: int
     impressions: int
 
 
 def _in_range(
-    date_from: date, date_to: date, brand_id: int | None = None
+    date_from: date, date_to: date, product_ids: ProductIds | None = None
 ) -> QuerySet[ProductDailyViews]:
     rows = ProductDailyViews.objects.filter(day__range=(date_from, date_to))
-    if brand_id is not None:
-        rows = rows.filter(product_id__in=Product.objects.filter(brand_id=brand_id).values("id"))
+    if product_ids is not None:
+        rows = rows.filter(product_id__in=product_ids)
     return rows
 
 
-def views_totals(*, date_from: date, date_to: date, brand_id: int | None = None) -> dict:
-    return _in_range(date_from, date_to, brand_id).aggregate(
+def views_totals(*, date_from: date, date_to: date, product_ids: ProductIds | None = None) -> dict:
+    return _in_range(date_from, date_to, product_ids).aggregate(
         views=Coalesce(Sum("views"), Value(0)), impressions=Coalesce(Sum("impressions"), Value(0))
     )
 
 
 def views_top(
-    *, date_from: date, date_to: date, brand_id: int | None = None, limit: int = 20
-) -> list[TopRow]:
+    *, date_from: date, date_to: date, product_ids: ProductIds | None = None, limit: int = 20
+) -> list[ViewsRow]:
     """The most viewed products in the range (ties broken by impressions, then id)."""
-    ranked = list(
-        _in_range(date_from, date_to, brand_id)
+    ranked = (
+        _in_range(date_from, date_to, product_ids)
         .values("product_id")
         .annotate(total_views=Sum("views"), total_impressions=Sum("impressions"))
         .order_by("-total_views", "-total_impressions", "product_id")[:limit]
     )
-    products = Product.objects.select_related("brand").in_bulk([r["product_id"] for r in ranked])
-    return [
-        TopRow(
-            r["product_id"], products.get(r["product_id"]), r["total_views"], r["total_impressions"]
-        )
-        for r in ranked
-    ]
+    return [ViewsRow(r["product_id"], r["total_views"], r["total_impressions"]) for r in ranked]
 
 
 def views_series(*, product_id: int, date_from: date, date_to: date) -> list[dict]:
@@ -73,8 +71,9 @@ def views_series(*, product_id: int, date_from: date, date_to: date) -> list[dic
     ]
 
 
-def with_view_totals(products: QuerySet[Product]) -> QuerySet[Product]:
-    """Annotates all-time `view_total` and `impression_total` as subqueries of the page query."""
+def with_view_totals(products: QuerySet) -> QuerySet:
+    """Annotates all-time `view_total` and `impression_total` as subqueries of the page query
+    (`products`: rows whose primary key is a product id)."""
     per_product = ProductDailyViews.objects.filter(product_id=OuterRef("pk")).values("product_id")
     return products.annotate(
         view_total=Coalesce(Subquery(per_product.annotate(n=Sum("views")).values("n")), Value(0)),

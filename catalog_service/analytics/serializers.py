@@ -2,16 +2,13 @@ from datetime import date, timedelta
 
 from rest_framework import serializers
 
-from catalog_service.catalog.models import Brand
-from catalog_service.catalog.serializers import ProductSerializer
-
 from .counters import today
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
 
 
-def _date_range_fields() -> dict:
+def date_range_fields() -> dict:
     # `from` is a Python keyword, so the fields are declared by name here.
     return {
         "from": serializers.DateField(
@@ -23,7 +20,7 @@ def _date_range_fields() -> dict:
 
 class DateRangeQuerySerializer(serializers.Serializer):
     def get_fields(self):
-        return _date_range_fields()
+        return date_range_fields()
 
     def validate(self, attrs):
         attrs.setdefault("to", today())
@@ -39,39 +36,9 @@ class DateRangeQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class TopQuerySerializer(DateRangeQuerySerializer):
-    def get_fields(self):
-        return {
-            **super().get_fields(),
-            "brand": serializers.PrimaryKeyRelatedField(
-                queryset=Brand.objects.all(),
-                required=False,
-                help_text="Only this brand's products.",
-            ),
-            "limit": serializers.IntegerField(min_value=1, max_value=1000, default=20),
-        }
-
-
 class ViewTotalsSerializer(serializers.Serializer):
     views = serializers.IntegerField()
     impressions = serializers.IntegerField()
-
-
-class TopRowSerializer(serializers.Serializer):
-    product_id = serializers.IntegerField()
-    product = ProductSerializer(allow_null=True, help_text="Null once the product is deleted.")
-    views = serializers.IntegerField()
-    impressions = serializers.IntegerField()
-
-
-class ViewsReportSerializer(serializers.Serializer):
-    def get_fields(self):
-        return {
-            **_date_range_fields(),
-            "brand": serializers.IntegerField(allow_null=True),
-            "totals": ViewTotalsSerializer(),
-            "results": TopRowSerializer(many=True),
-        }
 
 
 class DayRowSerializer(serializers.Serializer):
@@ -84,7 +51,7 @@ class ViewsSeriesSerializer(serializers.Serializer):
     def get_fields(self):
         return {
             "product_id": serializers.IntegerField(),
-            **_date_range_fields(),
+            **date_range_fields(),
             "totals": ViewTotalsSerializer(),
             "days": DayRowSerializer(many=True),
         }

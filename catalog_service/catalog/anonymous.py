@@ -1,10 +1,12 @@
-"""Anonymous product reads answered from the cache, before DRF and the database.
+"""Anonymous product reads (detail, list pages, the feed): answered, counted and cached here.
 
-Anonymous GETs of products are most of the traffic. When the cache can answer one, it is
-answered here with one Redis call that also counts it; anything else (a list page not cached
-yet, a 404, a filter error, a logged-in client, HEAD, the cache off or Redis down) goes to the
-DRF view, which defines the API's behaviour. These views only short-cut it, and give the same
-bodies: a test compares them.
+Anonymous GETs of products are most of the traffic, and each one is counted. This module answers
+every one that succeeds, with the cache on, off or its Redis down: from the cache when it holds
+the answer (one Redis call that also counts), otherwise it picks the page with the viewset's own
+filters, search, ordering and paginator, renders it, caches it and counts it. Everything else (a
+logged-in client, HEAD, a 404, a bad filter, page or cursor, a client that takes no JSON, a
+throttled client) goes to the DRF view, which defines the API's answers and errors. The viewset
+itself neither caches nor counts; a test compares both paths' answers, headers and bytes.
 """
 
 import hashlib
@@ -12,8 +14,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
+from django.utils.cache import patch_vary_headers
+from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 
 from catalog_service.analytics.counters import (
@@ -23,13 +25,16 @@ from catalog_service.analytics.counters import (
     product_reads_record,
     view_counter,
 )
+from catalog_service.categories.selectors import with_category_paths
 from catalog_service.core.pagination import IdCursorPagination, PageNumberPagination
-from catalog_service.core.redis import UNAVAILABLE, redis_failed, redis_shared
+from catalog_service.core.permissions import is_anonymous
+from catalog_service.core.redis import redis_guard, redis_shared
 from catalog_service.core.throttling import AnonymousReadThrottle
 
 from . import cache as product_cache
 from .filters import ProductFilter
-from .selectors import product_list, products_by_id
+from .models import Product
+from .selectors import products_by_id
 
 View = Callable[..., HttpResponse]
 
@@ -70,29 +75,22 @@ def query_canonical(request: HttpRequest, parameters: tuple[str, ...]) -> None:
 
 
 def _accepts_json(request: HttpRequest) -> bool:
-    """The cached answers are JSON: a client that accepts none gets DRF's 406, as on a miss."""
+    """The answers here are JSON: a client that takes none gets DRF's answer (406, or the
+    browsable API where it is on)."""
+    if request.GET.get(api_settings.URL_FORMAT_OVERRIDE, "json") != "json":
+        return False
     accept = request.META.get("HTTP_ACCEPT", "")
     return not accept or "json" in accept or "*/*" in accept or "application/*" in accept
 
 
 def _answerable(request: HttpRequest) -> bool:
-    """An anonymous GET (no credentials at all), the cache on, and not throttled."""
-    if (
-        request.method != "GET"
-        or "HTTP_AUTHORIZATION" in request.META
-        or settings.SESSION_COOKIE_NAME in request.COOKIES
-        or not product_cache.enabled()
-        or not _accepts_json(request)
-    ):
+    """An anonymous GET of JSON, not throttled."""
+    if request.method != "GET" or not is_anonymous(request) or not _accepts_json(request):
         return False
     if not AnonymousReadThrottle().allow_request(request, None):
         return False  # DRF answers 429 with Retry-After
     AnonymousReadThrottle.mark_checked(request)
     return True
-
-
-def _json(body: bytes, **headers) -> HttpResponse:
-    return HttpResponse(body, content_type="application/json", headers=headers)
 
 
 def _counts_in_redis() -> bool:
@@ -106,27 +104,73 @@ def _impression_counter() -> tuple[str, str, str] | None:
     return impression_counter() if _counts_in_redis() else None
 
 
-def product_detail(request: HttpRequest, drf_view: View, pk: int) -> HttpResponse | None:
+class Endpoint:
+    """One of the viewset's read endpoints, as this path needs it: the viewset's own way to pick a
+    page (filters, search, ordering, paginator) and the headers DRF adds to each answer."""
+
+    def __init__(self, drf_view: View):
+        self.drf_view = drf_view
+        drf = self._view()
+        for method, action in drf_view.actions.items():
+            setattr(drf, method, getattr(drf, action))
+        drf.head = drf.get  # as DRF adds to each view that has GET
+        self._headers = drf.default_response_headers  # Allow, and Vary: Accept if it negotiates
+
+    def _view(self):
+        return self.drf_view.cls(**self.drf_view.initkwargs)
+
+    def pick(self, request: HttpRequest, *, ids: bool):
+        """(paginator, the page) the request asks for, picked as the viewset picks it: product ids
+        when the rows will come from the cache, else the products. None when the request is
+        refused (a bad filter, page or cursor): DRF gives the error."""
+        view = self._view()
+        view.args, view.kwargs, view.format_kwarg = (), {}, None
+        view.action_map = self.drf_view.actions
+        view.request = view.initialize_request(request)  # DRF's, with its authentication
+        queryset = view.get_queryset()
+        try:
+            page = view.paginate_queryset(
+                view.filter_queryset(queryset.values("id") if ids else queryset)
+            )
+        except APIException:
+            return None
+        return view.paginator, [row["id"] for row in page] if ids else page
+
+    def json(self, body: bytes, **headers: str) -> HttpResponse:
+        response = HttpResponse(body, content_type="application/json", headers=headers)
+        for name, value in self._headers.items():
+            if name == "Vary":
+                patch_vary_headers(response, [value])
+            else:
+                response[name] = value
+        # The answer depends on the session (an admin's is another); DRF's path says so when it
+        # reads the session, this path without reading it.
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+def product_detail(request: HttpRequest, endpoint: Endpoint, pk: int) -> HttpResponse | None:
     """The cached product, counted in the same round trip; a miss reads one row and caches it."""
-    try:
-        value = product_cache.read(pk, view_counter(pk) if _counts_in_redis() else None)
-    except UNAVAILABLE as exc:
-        redis_failed(exc, cache=True)
-        return None
-    if value == product_cache.TOMBSTONE:
-        return None  # deleted: DRF answers 404
+    generation = value = None
+    counted = False
+    if product_cache.enabled():
+        with redis_guard(cache=True):
+            counter = view_counter(pk) if _counts_in_redis() else None
+            generation, value = product_cache.read(pk, counter)
+            counted = value is not None and counter is not None
+        if value == product_cache.TOMBSTONE:
+            return None  # deleted: DRF answers 404
     if value is None:
         found = products_by_id([pk])
         if not found:
             return None
-        product = found[0]
-        value = product_cache.entry(product)
-        product_cache.fill((product.pk, value))
-        product_reads_record(product_ids=[pk], kind=VIEW)
-    elif not _counts_in_redis():
+        value = product_cache.entry(found[0])
+        if generation is not None:
+            product_cache.fill((pk, value), generation=generation)
+    if not counted:
         product_reads_record(product_ids=[pk], kind=VIEW)
     etag, body = product_cache.split(value)
-    return _json(body, ETag=etag)
+    return endpoint.json(body, ETag=etag)
 
 
 def page_key(request: HttpRequest) -> str:
@@ -136,69 +180,78 @@ def page_key(request: HttpRequest) -> str:
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
-def product_page(request: HttpRequest, drf_view: View) -> HttpResponse:
-    """A cached page, its impressions counted in the same call; a miss is built by DRF, then
-    cached under the version read before it queried the database."""
-    key = page_key(request)
-    try:
-        version, product_ids, body = product_cache.page_read(key, _impression_counter())
-    except UNAVAILABLE as exc:
-        redis_failed(exc, cache=True)
-        return drf_view(request)
-    if body is not None:
-        if not _counts_in_redis():
-            product_reads_record(product_ids=product_ids, kind=IMPRESSION)
-        return _json(body)
-    response = drf_view(request)
-    shown = getattr(response, "product_ids", None)
-    if response.status_code == 200 and shown is not None:
-        product_cache.page_store(version, key, shown, response.content)
-    return response
-
-
-def product_feed(request: HttpRequest, drf_view: View) -> HttpResponse | None:
-    """The unfiltered feed: the keyset query picks the ids, the rows come from the cache. The
-    viewset's own paginator reads the cursor and writes the links, so the page is the same."""
-    paginator = IdCursorPagination()
-    if not set(request.GET) <= {paginator.cursor_query_param, paginator.page_size_query_param}:
-        return None  # filtered: the viewset's filters apply
-    try:
-        rows = paginator.paginate_queryset(product_list().values("id"), Request(request))
-    except NotFound:
-        return None  # a cursor that does not decode: DRF answers 404
-    return page_from_cache(paginator, [row["id"] for row in rows])
-
-
-def page_from_cache(paginator, product_ids: list[int]) -> HttpResponse | None:
-    """The page `paginator` has just picked, its rows from the cache, its impressions counted
-    (hits in the same Redis call). None when Redis cannot be reached."""
-    try:
-        shown, bodies, uncounted = product_cache.rows(product_ids, _impression_counter())
-    except UNAVAILABLE as exc:
-        redis_failed(exc, cache=True)
+def product_page(request: HttpRequest, endpoint: Endpoint) -> HttpResponse | None:
+    """A numbered page: cached whole, its impressions counted in the same call. A miss is built
+    here and cached under the version read before the database was queried."""
+    version = None
+    if product_cache.enabled():
+        key = page_key(request)
+        with redis_guard(cache=True):
+            version, product_ids, body = product_cache.page_read(key, _impression_counter())
+        if version is not None and body is not None:
+            if not _counts_in_redis():
+                product_reads_record(product_ids=product_ids, kind=IMPRESSION)
+            return endpoint.json(body)
+    picked = endpoint.pick(request, ids=product_cache.enabled())
+    if picked is None:
         return None
-    product_reads_record(product_ids=uncounted, kind=IMPRESSION)
+    shown, body = _page(*picked)
+    if version is not None:
+        product_cache.page_store(version, key, shown, body)
+    return endpoint.json(body)
+
+
+def product_feed(request: HttpRequest, endpoint: Endpoint) -> HttpResponse | None:
+    """A page of the feed: the keyset query picks the ids, the rows come from the cache (pages are
+    not cached: a cursor is read once)."""
+    picked = endpoint.pick(request, ids=product_cache.enabled())
+    if picked is None:
+        return None
+    return endpoint.json(_page(*picked)[1])
+
+
+def _page(paginator, page: list[int] | list[Product]) -> tuple[list[int], bytes]:
+    """(ids shown, JSON) of the page `paginator` has just picked, its impressions counted."""
+    if page and isinstance(page[0], int):
+        shown, bodies = _representations(page)
+    else:  # the cache is off: the page's rows were read with it
+        shown = [product.pk for product in page]
+        product_reads_record(product_ids=shown, kind=IMPRESSION)
+        bodies = [product_cache.representation(product) for product in with_category_paths(page)]
     envelope = paginator.get_paginated_response([]).data  # count (numbered pages), next, previous
     del envelope["results"]
-    response = _json(product_cache.page_body(envelope, bodies))
-    response.product_ids = shown  # what a cached copy of this page counts when it is read
-    return response
+    return shown, product_cache.page_body(envelope, bodies)
 
 
-def cache_first(
+def _representations(product_ids: list[int]) -> tuple[list[int], list[bytes]]:
+    """(ids, bodies) of the products still there, in order, counted: from the cache (hits
+    counted in the same call), else from the database."""
+    if product_cache.enabled():
+        with redis_guard(cache=True) as failed:
+            shown, bodies, uncounted = product_cache.rows(product_ids, _impression_counter())
+        if not failed:
+            product_reads_record(product_ids=uncounted, kind=IMPRESSION)
+            return shown, bodies
+    # Redis failed: the database, as when the cache is off
+    found = {product.pk: product for product in with_category_paths(products_by_id(product_ids))}
+    shown = [pk for pk in product_ids if pk in found]  # one deleted since is left out
+    product_reads_record(product_ids=shown, kind=IMPRESSION)
+    return shown, [product_cache.representation(found[pk]) for pk in shown]
+
+
+def anonymous_first(
     drf_view: View, answer: Callable[..., HttpResponse | None], parameters: tuple[str, ...]
 ) -> View:
-    """`drf_view`, with `answer(request, drf_view, **kwargs)` tried first for answerable reads.
+    """`drf_view`, with `answer(request, endpoint, **kwargs)` answering anonymous reads first.
     Only the query `parameters` reach either (query_canonical)."""
+    endpoint = Endpoint(drf_view)
 
     def view(request, **kwargs):
         query_canonical(request, parameters)
         if _answerable(request):
-            response = answer(request, drf_view=drf_view, **kwargs)
+            response = answer(request, endpoint, **kwargs)
             if response is not None:
                 return response
-        if "pk" in kwargs:
-            kwargs["pk"] = str(kwargs["pk"])
         return drf_view(request, **kwargs)
 
     # Not functools.wraps: copying the DRF view's attributes would list it twice in the schema.

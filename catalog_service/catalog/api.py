@@ -1,19 +1,17 @@
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog_service.analytics.counters import IMPRESSION, VIEW, product_reads_record
 from catalog_service.analytics.selectors import product_view_totals, with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
 from catalog_service.core.pagination import BIGINT_MAX, IdCursorPagination
 from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
-from . import anonymous, services
-from . import cache as product_cache
+from . import services
 from .filters import ProductFilter
 from .selectors import brand_list, product_list, product_locked
 from .serializers import (
@@ -49,7 +47,11 @@ UPDATE_SCHEMA = {
     ),
 )
 class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
-    """Products: everyone reads, admins write. Every write notifies the other admins."""
+    """Products: everyone reads, admins write. Every write notifies the other admins.
+
+    Anonymous reads that succeed are answered, counted and cached by catalog.anonymous, which
+    picks their pages with this viewset's filters, search, ordering and paginator; the rest
+    (admins, errors) are answered here."""
 
     permission_classes = [IsAdminOrReadOnly]
     serializer_class = ProductSerializer
@@ -77,31 +79,6 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return AdminProductSerializer if is_admin(self.request.user) else ProductSerializer
 
-    def list(self, request, *args, **kwargs):
-        if self._counts(request) and product_cache.enabled():
-            cached = self._cached_list()
-            if cached is not None:
-                return cached
-        response = super().list(request, *args, **kwargs)
-        if self._counts(request):
-            ids = [row["id"] for row in response.data["results"]]
-            product_reads_record(product_ids=ids, kind=IMPRESSION)
-        return response
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        if self._counts(request):
-            product_reads_record(product_ids=[response.data["id"]], kind=VIEW)
-            if product_cache.enabled():
-                product_cache.fill((self._retrieved.pk, product_cache.entry(self._retrieved)))
-        return response
-
-    def _cached_list(self) -> HttpResponse | None:
-        """Anonymous page (numbered or the feed's cursor): the database picks the ids (filters,
-        search, order, count); the representations come from the cache."""
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values("id"))
-        return anonymous.page_from_cache(self.paginator, [row["id"] for row in rows])
-
     @extend_schema(
         summary="Walk every product by cursor, in id order (anyone)",
         responses=ProductFeedSerializer(many=True),
@@ -116,11 +93,6 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def feed(self, request, *args, **kwargs):
         """The same products as the list, paged by cursor: constant cost at any depth."""
         return self.list(request, *args, **kwargs)
-
-    @staticmethod
-    def _counts(request) -> bool:
-        """Only successful anonymous GETs are counted (not HEAD, not logged-in users)."""
-        return request.method == "GET" and not request.user.is_authenticated
 
     def create(self, request, *args, **kwargs):
         data = self._validated(ProductInputSerializer(data=request.data))

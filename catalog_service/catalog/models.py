@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from catalog_service.categories.models import Category
 from catalog_service.core.models import TimeStampedModel
 from catalog_service.core.text import single_line_validator
 
@@ -31,7 +32,7 @@ class Product(TimeStampedModel):
     # What an admin may write, in this order. The input serializer (its limits come from these
     # fields), the services with their change history and notifications, and the Django admin's
     # form all follow it; test_product_fields fails on a field neither here nor excluded there.
-    WRITABLE_FIELDS = ("sku", "name", "price", "brand")
+    WRITABLE_FIELDS = ("sku", "name", "price", "brand", "category")
 
     sku = models.CharField("SKU", max_length=64, validators=[single_line_validator])
     name = models.CharField(max_length=200, db_index=True, validators=[single_line_validator])
@@ -41,6 +42,14 @@ class Product(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(PRICE_MAX)],
     )
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,  # product_category_idx leads with it
+    )
 
     class Meta:
         ordering = ("id",)
@@ -54,17 +63,22 @@ class Product(TimeStampedModel):
                 condition=models.Q(price__gte=0), name="product_price_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=("price", "id"), name="product_price_idx")]
+        indexes = [
+            models.Index(fields=("price", "id"), name="product_price_idx"),
+            # A category's products in id order (?category= lists, their first pages).
+            models.Index(fields=("category", "id"), name="product_category_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
 
 
 class ProductCacheRepair(models.Model):
-    """A product whose cached copy may be stale: its write-through could not reach Redis.
+    """A product whose cached copy may be stale: its write-through could not reach Redis
+    (product_id 0, cache.EVERY_PRODUCT: a brand or category change, which shows in many).
 
-    `product_cache.repair` (periodic) drops those copies once Redis answers again, so staleness
-    after an outage ends within a repair interval instead of when the copy expires.
+    `product_cache.repair` (periodic) drops the cached copies once Redis answers again, so
+    staleness after an outage ends within a repair interval instead of when the copy expires.
     """
 
     product_id = models.BigIntegerField(unique=True)

@@ -1,23 +1,12 @@
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog_service.core.text import single_line_validator
+from catalog_service.categories.selectors import category_paths, with_category_paths
+from catalog_service.categories.serializers import CategorySummarySerializer
+from catalog_service.core.fields import TrimmedCharField
 
 from .models import PRICE_MAX, Brand, Product
-
-
-class TrimmedCharField(serializers.CharField):
-    """One line of text: trims surrounding spaces, refuses a value that is blank once trimmed
-    and control characters or line breaks anywhere (core.text)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("allow_blank", False)
-        validators = list(kwargs.get("validators", ()))
-        if single_line_validator not in validators:  # a model field may bring it already
-            validators.append(single_line_validator)
-        kwargs["validators"] = validators
-        kwargs["trim_whitespace"] = True
-        super().__init__(**kwargs)
 
 
 class BrandSerializer(serializers.ModelSerializer):
@@ -35,15 +24,49 @@ class BrandSummarySerializer(serializers.ModelSerializer):
         fields = ("id", "name")
 
 
+class ProductCategorySerializer(CategorySummarySerializer):
+    """The schema of a product's category: the category and its path from the root."""
+
+    path = CategorySummarySerializer(many=True, help_text="From the root down to the category.")
+
+    class Meta(CategorySummarySerializer.Meta):
+        fields = (*CategorySummarySerializer.Meta.fields, "path")
+
+
+@extend_schema_field(ProductCategorySerializer(allow_null=True))
+class ProductCategoryField(serializers.Field):
+    """The product's category with its path from the root, or null. The path comes from
+    `category_path`, set for a whole page at once (with_category_paths), else from its own
+    query."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, product):
+        if product.category_id is None:
+            return None
+        path = getattr(product, "category_path", None)
+        if path is None:
+            path = category_paths([product.category_id]).get(product.category_id)
+        return {**path[-1], "path": path} if path else None
+
+
+class ProductListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        return super().to_representation(with_category_paths(list(data)))
+
+
 class ProductSerializer(serializers.ModelSerializer):
-    """A product as it is read: the brand shown with its id and name."""
+    """A product as it is read: the brand with its id and name, the category with its path."""
 
     brand = BrandSummarySerializer(read_only=True)
+    category = ProductCategoryField()
 
     class Meta:
         model = Product
-        fields = ("id", "sku", "name", "price", "brand", "created_at", "updated_at")
+        fields = ("id", "sku", "name", "price", "brand", "category", "created_at", "updated_at")
         read_only_fields = fields
+        list_serializer_class = ProductListSerializer
 
 
 class ProductFeedSerializer(ProductSerializer):
@@ -78,6 +101,10 @@ class _ProductWritable(serializers.ModelSerializer):
             "price": {"help_text": f"Decimal money, at most 2 decimal places, 0 to {PRICE_MAX}."},
             # pk_field: the id must be a whole number (1.5 is refused, not read as brand 1).
             "brand": {"help_text": "Brand id.", "pk_field": serializers.IntegerField()},
+            "category": {
+                "help_text": "Category id, or null.",
+                "pk_field": serializers.IntegerField(),
+            },
         }
 
 

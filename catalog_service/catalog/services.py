@@ -1,7 +1,7 @@
 """Writes to the catalog. Each is one transaction and emits a domain event for the product."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from rest_framework.exceptions import ValidationError
 
@@ -77,6 +77,16 @@ def _single_line(field: str, value: str) -> None:
         raise ValidationError({field: exc.messages}) from exc
 
 
+def _present(product: Product, *, new: bool) -> dict:
+    """The changes of a product created (new) or deleted: each field it has a value for."""
+    values = {field: getattr(product, field) for field in PRODUCT_FIELDS}
+    return {
+        field: (None, value) if new else (value, None)
+        for field, value in values.items()
+        if value is not None
+    }
+
+
 @transaction.atomic
 def product_create(*, actor, **data) -> Product:
     """`data`: the writable fields (Product.WRITABLE_FIELDS); one with a default may be left out.
@@ -91,7 +101,7 @@ def product_create(*, actor, **data) -> Product:
     _ensure_sku_free(data["sku"])
     product = Product(**data)
     save_or_conflict(product, SkuTakenError(product.sku))
-    changes = {field: (None, getattr(product, field)) for field in PRODUCT_FIELDS}
+    changes = _present(product, new=True)
     product_changed.send(
         sender=Product, product=product, actor=actor, action="created", changes=changes
     )
@@ -116,9 +126,16 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
     for field in changes:
         setattr(product, field, data[field])
     update_fields = [*changes, "updated_at"]
-    if "sku" in changes:
-        save_or_conflict(product, SkuTakenError(product.sku), update_fields=update_fields)
-    elif not rows.update(product, update_fields):  # no unique column changes: no conflict
+    # One write whatever changes (core.rows: no model signals; product_changed is this write's).
+    if "sku" in changes:  # the one unique column: in a savepoint, its violation is a conflict
+        try:
+            with transaction.atomic():
+                updated = rows.update(product, update_fields)
+        except IntegrityError as exc:
+            raise SkuTakenError(product.sku) from exc
+    else:
+        updated = rows.update(product, update_fields)
+    if not updated:
         raise DatabaseError("The product's row is gone; it should be locked by the caller.")
     product_changed.send(
         sender=Product, product=product, actor=actor, action="updated", changes=changes
@@ -128,7 +145,7 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
 
 @transaction.atomic
 def product_delete(*, product: Product, actor) -> None:
-    changes = {field: (getattr(product, field), None) for field in PRODUCT_FIELDS}
+    changes = _present(product, new=False)
     product_id = product.pk
     product.delete()
     product.pk = product_id

@@ -77,6 +77,31 @@ def redis_failed(exc: Exception, *, cache: bool = False) -> None:
     logger.warning("Redis unavailable, using the fallback: %s", exc)
 
 
+class redis_guard:  # lower case: used as a statement, like contextlib.suppress
+    """`with redis_guard(cache=True) as failed:` runs its block; if Redis cannot be reached the
+    block stops there, that Redis is skipped for a while (redis_failed) and `failed` turns true,
+    so the caller takes its fallback after the block."""
+
+    __slots__ = ("cache", "exc")
+
+    def __init__(self, *, cache: bool = False):
+        self.cache = cache
+        self.exc: Exception | None = None
+
+    def __enter__(self) -> "redis_guard":
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if kind is None or not issubclass(kind, UNAVAILABLE):
+            return False
+        self.exc = exc
+        redis_failed(exc, cache=self.cache)
+        return True
+
+    def __bool__(self) -> bool:
+        return self.exc is not None
+
+
 def redis_reset() -> None:
     """Forget the clients and any failure (after settings change, in tests)."""
     _servers.clear()

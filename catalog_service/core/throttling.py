@@ -7,7 +7,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle
 
 from .exceptions import ServiceUnavailableError
-from .redis import UNAVAILABLE, redis_client, redis_failed, redis_usable
+from .permissions import is_anonymous
+from .redis import UNAVAILABLE, redis_client, redis_guard, redis_usable
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,9 @@ class RedisWindowMixin:
         now = self.timer()
         window = int(now // self.duration)
         key = f"catalog:throttle:{self.key}:{window}"
-        try:
+        with redis_guard() as failed:  # the next requests skip Redis instead of waiting for it
             count = redis_client().eval(_WINDOW_COUNT, 1, key, int(self.duration) + 1)
-        except UNAVAILABLE as exc:
-            redis_failed(exc)  # the next requests skip Redis instead of waiting for it
+        if failed:
             return True
         if count <= self.num_requests:
             return True
@@ -72,6 +72,11 @@ class AnonymousReadThrottle(FailOpenMixin, RedisWindowMixin, AnonRateThrottle):
         if request.method not in SAFE_METHODS or getattr(request, self._CHECKED, False):
             return True  # anonymous writes are refused by permissions anyway
         return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        if not is_anonymous(request):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
     @classmethod
     def mark_checked(cls, request) -> None:
@@ -121,7 +126,7 @@ class RedisSlidingLogThrottle(SimpleRateThrottle):
             return True
         if not redis_usable():
             raise AuthThrottleUnavailable()  # no waiting for a connection timeout
-        try:
+        with redis_guard() as failed:  # the next requests are refused without waiting for it
             wait_ms = redis_client().eval(
                 _SLIDING_LOG,
                 1,
@@ -130,9 +135,8 @@ class RedisSlidingLogThrottle(SimpleRateThrottle):
                 self.num_requests,
                 uuid.uuid4().hex,
             )
-        except UNAVAILABLE as exc:
-            redis_failed(exc)  # the next requests are refused without waiting for it
-            raise
+        if failed:
+            raise AuthThrottleUnavailable() from failed.exc
         if not wait_ms:
             return True
         self.retry_after = wait_ms / 1000

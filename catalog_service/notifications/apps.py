@@ -8,9 +8,12 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from catalog_service.catalog.signals import product_changed
 
-        from . import services
+        from . import services, tasks
         from .providers import providers_configured
+        from .signals import deliveries_due
 
         # A bad channel configuration stops the service at start-up, not at the first change.
         providers_configured()
         product_changed.connect(services.product_change_record, dispatch_uid="notify-admins")
+        # services ask for sends, tasks publish them: services never import tasks.
+        deliveries_due.connect(tasks.deliveries_publish, dispatch_uid="publish-deliveries")

@@ -5,6 +5,9 @@ row: a relay, run by the scheduler every NOTIFICATION_RELAY_SECONDS, writes one 
 recipient and channel for each committed event and queues them. A worker sends each delivery. A
 delivery is claimed with one atomic UPDATE before it is sent, so two runs of its task never both
 send it.
+
+tasks -> services, never the reverse: a send is queued by sending signals.deliveries_due, which
+apps.py connects to tasks.deliveries_publish.
 """
 
 import functools
@@ -34,6 +37,7 @@ from .providers import (
     provider_get,
     providers_configured,
 )
+from .signals import deliveries_due
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +48,15 @@ _JSON_PLAIN = (str, int, type(None))  # bool is an int
 
 def json_safe(value):
     """A changed value as the history stores it, for any field type: a model instance (a
-    foreign key) as its display (a brand's name), then DjangoJSONEncoder's rules (Decimal as
-    "12.50", date and datetime in ISO 8601, UUID as text), anything else as its text, so an
-    unforeseen type never fails the admin's write."""
+    foreign key) as its display (a brand's name, a category's path), then DjangoJSONEncoder's
+    rules (Decimal as "12.50", date and datetime in ISO 8601, UUID as text), anything else as
+    its text, so an unforeseen type never fails the admin's write."""
     if isinstance(value, _JSON_PLAIN):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)  # jsonb has no NaN or Infinity
-    if isinstance(value, Model):
-        return str(value)
+    if isinstance(value, Model):  # as the model says it is shown in a history, else its text
+        return value.change_display() if hasattr(value, "change_display") else str(value)
     if isinstance(value, dict):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -188,8 +192,9 @@ def _deliveries_to_admins(event_ids: list[int], channel: str) -> None:
         cursor.execute(insert, params)
 
 
-def _enqueue(task, *args, countdown: float = 0) -> None:
-    """Publishes a task; with the broker down the row stays pending and the sweep sends it."""
+def enqueue(task, *args, countdown: float = 0) -> None:
+    """Publishes a task; with the broker down the row stays pending and the sweep sends it.
+    tasks.py publishes the sends of deliveries_due with it."""
     try:
         task.apply_async(args, countdown=countdown or None, retry=False)
     except Exception as exc:  # any broker failure: the outbox row is the source of truth
@@ -201,8 +206,6 @@ def deliveries_enqueue(event_ids: list[int]) -> None:
     (per NOTIFICATION_DIGEST_MAX deliveries), which takes the recipient's other pending
     deliveries along as one digest. A task per delivery would have several tasks race for the
     same recipient at the same moment and split the digest."""
-    from .tasks import delivery_send
-
     # Selected by event only, pending checked here: after a burst of writes most deliveries are
     # pending and the table's statistics may not know it yet, and a plan that believes `status =
     # 'pending'` is selective intersects the event index with a scan of every pending delivery.
@@ -212,15 +215,19 @@ def deliveries_enqueue(event_ids: list[int]) -> None:
         .values_list("pk", "recipient_id", "channel", "status")
     )
     queued: Counter = Counter()
+    due: list[int] = []
     for delivery_id, recipient_id, channel, status in deliveries:
         if status != Delivery.Status.PENDING:
             continue
         # Deliveries without a recipient (a webhook) are not combined: each has its own task.
         group = (recipient_id, channel) if recipient_id else delivery_id
         if queued[group] % settings.NOTIFICATION_DIGEST_MAX == 0:
-            # Due at the end of the digest window (_first_attempt_at).
-            _enqueue(delivery_send, delivery_id, countdown=settings.NOTIFICATION_DIGEST_SECONDS)
+            due.append(delivery_id)
         queued[group] += 1
+    if due:  # due at the end of the digest window (_first_attempt_at)
+        deliveries_due.send(
+            Delivery, delivery_ids=due, countdown=settings.NOTIFICATION_DIGEST_SECONDS
+        )
 
 
 def _claim(delivery_id: int) -> bool:
@@ -350,8 +357,6 @@ def _release(companions: list[Delivery], error: str) -> None:
 
 def deliveries_sweep() -> int:
     """Re-enqueues deliveries left behind: broker down at commit, a lost retry, a dead worker."""
-    from .tasks import delivery_send
-
     now = timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATION_SWEEP_GRACE_SECONDS)
     left_behind = Delivery.objects.filter(
@@ -359,8 +364,8 @@ def deliveries_sweep() -> int:
         | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
     ).order_by("pk")
     ids = list(left_behind.values_list("pk", flat=True)[: settings.NOTIFICATION_SWEEP_BATCH])
-    for delivery_id in ids:
-        _enqueue(delivery_send, delivery_id)
+    if ids:
+        deliveries_due.send(Delivery, delivery_ids=ids)
     return len(ids)
 
 
@@ -379,7 +384,5 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
-    from .tasks import delivery_send
-
-    transaction.on_commit(lambda: _enqueue(delivery_send, delivery.pk))
+    transaction.on_commit(lambda: deliveries_due.send(Delivery, delivery_ids=[delivery.pk]))
     return delivery

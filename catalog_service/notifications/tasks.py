@@ -1,3 +1,5 @@
+"""Celery tasks, thin wrappers over services: tasks -> services, never the reverse."""
+
 import contextlib
 
 from celery import shared_task
@@ -11,13 +13,6 @@ def events_relay() -> int:
     """Fans committed change events out into deliveries (beat runs it every
     NOTIFICATION_RELAY_SECONDS)."""
     return services.events_relay(settings.NOTIFICATION_RELAY_MAX_BATCHES)
-
-
-@shared_task(ignore_result=True)
-def event_deliver(event_id: int) -> None:
-    """Queues the deliveries of one event. Versions that wrote deliveries in the request
-    published this after commit; kept so such messages still in the broker are handled."""
-    services.deliveries_enqueue([event_id])
 
 
 @shared_task(bind=True, ignore_result=True, acks_late=True)
@@ -35,3 +30,9 @@ def delivery_send(self, delivery_id: int) -> None:
 def deliveries_sweep() -> int:
     """Periodic safety net for deliveries whose task was never published or was lost."""
     return services.deliveries_sweep()
+
+
+def deliveries_publish(sender, *, delivery_ids: list[int], countdown: float = 0, **kwargs) -> None:
+    """Receiver of signals.deliveries_due (connected in apps.py): one delivery_send per id."""
+    for delivery_id in delivery_ids:
+        services.enqueue(delivery_send, delivery_id, countdown=countdown)

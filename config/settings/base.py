@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "catalog_service.core",
     "catalog_service.accounts",
+    "catalog_service.categories",
     "catalog_service.catalog",
     "catalog_service.analytics",
     "catalog_service.notifications",
@@ -170,6 +171,9 @@ CACHE_REDIS_URL = env_read("str", "CACHE_REDIS_URL", default="")
 # Most list pages cached per catalog version, whatever queries clients send: with at most
 # API_MAX_PAGE_SIZE products a page, this bounds the pages' memory.
 PRODUCT_CACHE_MAX_PAGES = env_read("int", "PRODUCT_CACHE_MAX_PAGES", default=2000)
+
+# Levels the category tree may have (a top-level category is one).
+CATEGORY_MAX_DEPTH = env_read("int", "CATEGORY_MAX_DEPTH", default=8)
 
 # Anonymous product reads: "redis" (production), "database" (embedded default) or "off".
 VIEW_COUNTING = env_read("str", "VIEW_COUNTING", default="redis" if REDIS_URL else "database")

@@ -1,4 +1,6 @@
-"""The report queries, by their numbers: zero where nothing was read, each product its own."""
+"""The report queries, by their numbers: zero where nothing was read, each product its own.
+
+The reports that rank products with their brand: catalog/tests/test_reports.py."""
 
 from datetime import date
 
@@ -7,7 +9,7 @@ import pytest
 from catalog_service.analytics import counters, selectors
 from catalog_service.analytics.counters import IMPRESSION, VIEW
 from catalog_service.catalog.models import Product
-from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
+from catalog_service.catalog.tests.factories import ProductFactory
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 SPAN = {"date_from": D1, "date_to": D2}
@@ -72,20 +74,15 @@ def test_top_breaks_ties_by_impressions_then_id(brand):
     ]
 
 
-def test_top_of_one_brand_counts_only_its_products(three):
-    other = ProductFactory(brand=BrandFactory(name="Sony"))
-    counters.counts_upsert({(other.id, D1, VIEW): 50})
-    read_often, read_once, _ = three
-    top = selectors.views_top(**SPAN, brand_id=read_often.brand_id)
-    assert [(row.product_id, row.views) for row in top] == [(read_often.id, 7), (read_once.id, 1)]
-    assert selectors.views_top(**SPAN)[0].product_id == other.id
-
-
-def test_top_reads_the_products_and_brands_in_one_query(three, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the ranking, then the products with their brand
-        top = selectors.views_top(**SPAN)
-        assert [row.product.brand.name for row in top] == ["Denon", "Denon"]
-    assert [row.product for row in top] == list(three[:2])
+def test_top_and_totals_of_some_products_count_only_theirs(three):
+    _, read_once, unread = three
+    some = {"product_ids": [read_once.id, unread.id]}
+    top = selectors.views_top(**SPAN, **some)
+    assert [(row.product_id, row.views, row.impressions) for row in top] == [(read_once.id, 1, 3)]
+    assert selectors.views_totals(**SPAN, **some) == {"views": 1, "impressions": 3}
+    everyone = Product.objects.values("id")  # a queryset runs as a subquery
+    assert selectors.views_totals(**SPAN, product_ids=everyone) == {"views": 8, "impressions": 13}
+    assert selectors.views_top(**SPAN, product_ids=[]) == []
 
 
 def test_view_totals_are_each_products_own(three):

@@ -74,7 +74,7 @@ def test_cache_on_its_own_redis_counts_reads_exactly_on_the_main_one(
             assert anon.get(URL).status_code == 200
             assert anon.get(f"{URL}feed/").status_code == 200
         cache = redis_lib.Redis.from_url(private_redis.url)
-        assert cache.exists(product_cache._key(products[0].id))
+        assert cache.exists(product_cache._key(products[0].id, "0"))
         assert not cache.exists(counters.LIVE_KEY)  # counts never live on the evictable server
         assert cached.exists(counters.LIVE_KEY)
         assert not list(cached.scan_iter("catalog:product:*"))
@@ -127,6 +127,6 @@ def test_cache_keys_follow_the_representation_shape():
             fields = (*ProductSerializer.Meta.fields, "stock")
 
     shape = product_cache.representation_shape(ProductSerializer())
-    assert product_cache._key(7) == f"catalog:product:{shape}:7"
+    assert product_cache._key(7, "0") == f"catalog:product:{shape}:e0:7"
     assert product_cache._PAGES_PREFIX.startswith(f"catalog:product:{shape}:")
     assert product_cache.representation_shape(WithStock()) != shape

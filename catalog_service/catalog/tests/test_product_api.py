@@ -6,7 +6,7 @@ from catalog_service.catalog.models import Product
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 
 URL = "/api/v1/product/"
-PUBLIC_FIELDS = {"id", "sku", "name", "price", "brand", "created_at", "updated_at"}
+PUBLIC_FIELDS = {"id", "sku", "name", "price", "brand", "category", "created_at", "updated_at"}
 
 
 def detail(product_id):

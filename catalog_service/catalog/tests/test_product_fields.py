@@ -10,6 +10,7 @@ from rest_framework import serializers
 from catalog_service.catalog import services
 from catalog_service.catalog.models import Product
 from catalog_service.catalog.serializers import ProductInputSerializer
+from catalog_service.categories.tests.factories import CategoryFactory
 from catalog_service.notifications.models import ProductChangeEvent
 
 # Fields admins never write, by name. A new model field goes here or in Product.WRITABLE_FIELDS.
@@ -43,7 +44,7 @@ def test_input_limits_are_the_model_fields_limits():
     for name in Product.WRITABLE_FIELDS:
         model_field = Product._meta.get_field(name)
         field = fields[name]
-        assert field.required
+        assert field.required == (not model_field.null), name  # a nullable one may be left out
         if isinstance(model_field, models.CharField):
             assert field.max_length == model_field.max_length, name
             assert field.trim_whitespace and not field.allow_blank, name
@@ -79,8 +80,15 @@ def test_product_create_takes_only_writable_fields(admin_user, brand):
 
 
 def test_every_writable_field_reaches_the_history_on_create_update_and_delete(admin_user, brand):
+    audio = CategoryFactory(name="Audio", slug="audio")
+    amplifiers = CategoryFactory(name="Amplifiers", slug="amplifiers", parent=audio)
     product = services.product_create(
-        actor=admin_user, sku="W-1", name="Amp", price=Decimal("-0.00"), brand=brand
+        actor=admin_user,
+        sku="W-1",
+        name="Amp",
+        price=Decimal("-0.00"),
+        brand=brand,
+        category=amplifiers,
     )
     services.product_update(product=product, actor=admin_user, data={"price": Decimal("12.50")})
     services.product_delete(product=product, actor=admin_user)
@@ -90,6 +98,7 @@ def test_every_writable_field_reaches_the_history_on_create_update_and_delete(ad
         "name": [None, "Amp"],
         "price": [None, "0.00"],  # a zero amount is never negative
         "brand": [None, "Denon"],
+        "category": [None, "Audio / Amplifiers"],  # a category by its path
     }
     assert updated.changes == {"price": ["0.00", "12.50"]}
     assert set(deleted.changes) == set(Product.WRITABLE_FIELDS)  # jsonb keeps no key order

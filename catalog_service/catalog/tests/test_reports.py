@@ -8,10 +8,12 @@ from django.core.management import call_command
 
 from catalog_service.analytics import counters
 from catalog_service.analytics.counters import IMPRESSION, VIEW
+from catalog_service.catalog import selectors
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 
 REPORT = "/api/v1/report/views/"
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
+SPAN = {"date_from": D1, "date_to": D2}
 
 
 @pytest.fixture
@@ -184,3 +186,35 @@ def test_report_csv_cells_a_spreadsheet_would_run_are_escaped(admin, db):
         "'+cmd|' /C calc'!A0",
     }
     assert [row[5] for row in rows[1:]] == ["2", "1"]  # numbers stay numbers
+
+
+@pytest.fixture
+def three(brand):
+    """Two products read on two days, one never read."""
+    read_often, read_once, unread = ProductFactory.create_batch(3, brand=brand)
+    counters.counts_upsert(
+        {
+            (read_often.id, D1, VIEW): 5,
+            (read_often.id, D2, VIEW): 2,
+            (read_often.id, D1, IMPRESSION): 10,
+            (read_once.id, D2, VIEW): 1,
+            (read_once.id, D2, IMPRESSION): 3,
+        }
+    )
+    return read_often, read_once, unread
+
+
+def test_top_of_one_brand_counts_only_its_products(three):
+    other = ProductFactory(brand=BrandFactory(name="Sony"))
+    counters.counts_upsert({(other.id, D1, VIEW): 50})
+    read_often, read_once, _ = three
+    top = selectors.views_top(**SPAN, brand_id=read_often.brand_id)
+    assert [(row.product_id, row.views) for row in top] == [(read_often.id, 7), (read_once.id, 1)]
+    assert selectors.views_top(**SPAN)[0].product_id == other.id
+
+
+def test_top_reads_the_products_and_brands_in_one_query(three, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the ranking, then the products with their brand
+        top = selectors.views_top(**SPAN)
+        assert [row.product.brand.name for row in top] == ["Denon", "Denon"]
+    assert [row.product for row in top] == list(three[:2])

@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 
-from catalog_service.analytics import selectors
 from catalog_service.analytics.counters import today
+from catalog_service.catalog import selectors
 
 
 class Command(BaseCommand):
