@@ -13,6 +13,8 @@ from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
 from . import services
 from .filters import ProductFilter
+from .pagination import ProductPageNumberPagination
+from .search import ProductSearchFilter, SearchRankOrderingFilter
 from .selectors import brand_list, product_list, product_locked
 from .serializers import (
     AdminProductSerializer,
@@ -56,9 +58,11 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     permission_classes = [IsAdminOrReadOnly]
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
-    search_fields = ("name", "sku")
+    filter_backends = [FilterBackend, ProductSearchFilter, SearchRankOrderingFilter]
+    search_fields = ("name", "sku")  # catalog.search: SQLite's search (PostgreSQL's is its own)
     ordering_fields = ("name", "price", "created_at")
     ordering = ("id",)
+    pagination_class = ProductPageNumberPagination
 
     def get_queryset(self):
         if is_admin(self.request.user):

@@ -86,3 +86,14 @@ class ProductCacheRepair(models.Model):
 
     def __str__(self) -> str:
         return f"cache repair of product {self.product_id}"
+
+
+class SearchWord(models.Model):
+    """A distinct word of the product names, lowercased: what product search corrects a misspelt
+    term to (catalog.search). Product writes add their words; search_words_rebuild drops the
+    words no product uses any more."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -10,6 +10,7 @@ from catalog_service.core.exceptions import ConflictError, save_or_conflict
 from catalog_service.core.text import identifier_normalized, single_line_validator
 
 from .models import Brand, Product
+from .search import search_words_add
 from .signals import product_changed
 
 # Derived from the model once per process: Product.WRITABLE_FIELDS is the one list to keep.
@@ -101,6 +102,7 @@ def product_create(*, actor, **data) -> Product:
     _ensure_sku_free(data["sku"])
     product = Product(**data)
     save_or_conflict(product, SkuTakenError(product.sku))
+    search_words_add(product.name)
     changes = _present(product, new=True)
     product_changed.send(
         sender=Product, product=product, actor=actor, action="created", changes=changes
@@ -137,6 +139,8 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
         updated = rows.update(product, update_fields)
     if not updated:
         raise DatabaseError("The product's row is gone; it should be locked by the caller.")
+    if "name" in changes:
+        search_words_add(product.name)
     product_changed.send(
         sender=Product, product=product, actor=actor, action="updated", changes=changes
     )

@@ -8,6 +8,7 @@ from .models import Category
 
 
 class CategoryForm(forms.ModelForm):
+    slug = forms.SlugField(max_length=100, required=False, help_text="Blank: from the name.")
     parent = TreeNodeChoiceField(queryset=Category.objects.with_tree_fields(), required=False)
 
     class Meta:

@@ -282,6 +282,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_read("int", "MAX_REQUEST_BODY_BYTES", default=
 
 API_PAGE_SIZE = env_read("int", "API_PAGE_SIZE", default=25)
 API_MAX_PAGE_SIZE = env_read("int", "API_MAX_PAGE_SIZE", default=100)
+# Rows numbered pages reach at most (a deep OFFSET costs ever more): deeper answers 400.
+API_MAX_PAGE_DEPTH = env_read("int", "API_MAX_PAGE_DEPTH", default=10000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
