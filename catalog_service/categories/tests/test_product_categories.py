@@ -1,7 +1,10 @@
 """Products in the category tree: shown with their path, filtered by subtree, never stale."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from catalog_service.catalog import cache as product_cache
 from catalog_service.catalog.models import Product
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.notifications.models import ProductChangeEvent
@@ -117,3 +120,27 @@ def test_an_unknown_category_is_a_400(admin, brand):
     assert response.status_code == 400
     assert "category" in response.json()["fields"]
     assert not Product.objects.filter(sku="X-1").exists()
+
+
+def test_a_rename_costs_the_same_whatever_the_products_below(
+    admin, brand, cached, django_capture_on_commit_callbacks
+):
+    """The products below are not rewritten: a new cache generation, one Redis command."""
+
+    def rename_queries(products: int) -> int:
+        category = CategoryFactory()
+        ProductFactory.create_batch(products, brand=brand, category=category)
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            CaptureQueriesContext(connection) as captured,
+        ):
+            response = admin.patch(
+                f"/api/v1/category/{category.id}/", {"name": "Renamed"}, format="json"
+            )
+        assert response.status_code == 200
+        assert len(callbacks) == 1  # the new generation
+        return len(captured)
+
+    generation = cached.get(product_cache._GENERATION_KEY)
+    assert rename_queries(1) == rename_queries(300)
+    assert int(cached.get(product_cache._GENERATION_KEY)) == int(generation or 0) + 2
