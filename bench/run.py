@@ -43,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "lua"
 VENV_BIN = Path(sys.executable).parent
 PAGE_SIZE = 25  # the API's default page size (API_PAGE_SIZE)
+# Rows numbered pages reach (API_MAX_PAGE_DEPTH, read from the same environment as the API's).
+PAGE_DEPTH = int(os.environ.get("API_MAX_PAGE_DEPTH") or 10_000)
 MODES = ("off", "database", "redis")
 
 
@@ -423,16 +425,20 @@ def access_log_quiet(path: Path, slowest_s: float = 0.0, limit: float = 180.0) -
     return size
 
 
-def access_log_2xx(path: Path, offset: int) -> int:
-    """2xx product responses the server wrote after `offset` (in flight at the stop included)."""
-    count = 0
+def access_log_2xx(path: Path, offset: int) -> tuple[int, int]:
+    """2xx product responses the server wrote after `offset` (in flight at the stop included),
+    and how many different paths (with their query) they were: the first answer of each path in
+    a run may be a page-cache miss, the others can be hits."""
+    count, paths = 0, set()
     with path.open("rb") as f:
         f.seek(offset)
         for raw in f:
             match = _ACCESS.search(raw.decode(errors="replace"))
-            if match and match["path"].startswith("/api/v1/product/"):
-                count += match["status"].startswith("2")
-    return count
+            product = match and match["path"].startswith("/api/v1/product/")
+            if product and match["status"].startswith("2"):
+                count += 1
+                paths.add(match["path"])
+    return count, len(paths)
 
 
 def redis_forget_all_but_cache(url: str) -> None:
@@ -532,6 +538,108 @@ def deep_paths(logs: Path, first: int, last: int, pages: int, count: int = 2000)
     return {name: str(path) for name, path in files.items()}
 
 
+def _edits(a: str, b: str) -> int:
+    """Insertions, deletions, replacements and swaps of adjacent letters from a to b (optimal
+    string alignment), as catalog.search counts a typo."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(current[j - 1] + 1, previous[j] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def one_typos(word: str, words: list[str]) -> dict[str, list[str]]:
+    """The one-edit typos of `word` that search must correct, by kind of edit: letters only, 4
+    letters or more (shorter terms are never corrected), part of no catalog word (a term that is
+    part of a word is searched as typed, not corrected) and 1 edit from `word`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = len(word)
+    kinds = {
+        "swap": [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(n - 1)],
+        "deletion": [word[:i] + word[i + 1 :] for i in range(n)],
+        "insertion": [word[:i] + c + word[i:] for i in range(n + 1) for c in letters],
+        "replacement": [word[:i] + c + word[i + 1 :] for i in range(n) for c in letters],
+    }
+    return {
+        kind: sorted(
+            {
+                typo
+                for typo in typos
+                if len(typo) >= 4
+                and not any(typo in other for other in words)
+                and _edits(typo, word) == 1
+            }
+        )
+        for kind, typos in kinds.items()
+    }
+
+
+def search_paths(logs: Path, seeded: dict, count: int = 2000) -> dict | None:
+    """Files of search paths (`/api/v1/product/?search=...`), each search finding at least a
+    full page (25 products), so that every answer counts 25 impressions:
+
+    - substrings: 3 in 4 a 4-letter piece of a word of the names ("alnu", "hair"), 1 in 4 a
+      partial SKU: "ROD-" and two digits ("ROD-12": 1 % of the SKUs, which bench/seed.py
+      scatters over the whole 7-digit range);
+    - typos: a word of the names with one edit (swap, deletion, insertion or replacement, one
+      kind in four each: "chiar", "walnt", "matress"), which search corrects to that word.
+
+    Drawn with a fixed seed, so two runs send the same searches."""
+    products = seeded["products"]
+    adjectives = [w.lower() for w in seeded["adjectives"]]
+    nouns = [w.lower() for w in seeded["nouns"]]
+    words = adjectives + nouns
+    # Products whose name has each (adjective, noun): bench/seed.py takes adjective g % 20 and
+    # noun (g / 20) % 20 for product g = 1..N, so the pair is g % 400.
+    cycle = len(adjectives) * len(nouns)
+    pairs = {
+        (r % len(adjectives), r // len(adjectives) % len(nouns)): (
+            (products - r) // cycle + 1 if 1 <= r <= products else products // cycle
+        )
+        for r in range(cycle)
+    }
+
+    def found(piece: str) -> int:
+        return sum(n for (a, b), n in pairs.items() if piece in adjectives[a] or piece in nouns[b])
+
+    pieces = sorted({word[i : i + 4] for word in words for i in range(len(word) - 3)})
+    pieces = [piece for piece in pieces if found(piece) >= PAGE_SIZE]
+    multiplier, space = seeded["sku_multiplier"], seeded["sku_space"]
+    leading = [0] * 100  # SKUs by their first two digits
+    for g in range(1, products + 1):
+        leading[g * multiplier % space * 100 // space] += 1
+    skus = [f"ROD-{d:02d}" for d in range(100) if leading[d] >= PAGE_SIZE]
+    typos = {word: one_typos(word, words) for word in words}
+    typos = {word: {k: v for k, v in kinds.items() if v} for word, kinds in typos.items()}
+    typos = {word: kinds for word, kinds in typos.items() if kinds and found(word) >= PAGE_SIZE}
+    if not pieces or not typos:
+        log(f"searches: {products} products are too few for full pages of results: not run")
+        return None
+
+    rng = random.Random(11)
+    substrings = [
+        rng.choice(skus) if skus and rng.random() < 0.25 else rng.choice(pieces)
+        for _ in range(count)
+    ]
+    misspelt = []
+    for _ in range(count):
+        kinds = typos[rng.choice(sorted(typos))]
+        misspelt.append(rng.choice(kinds[rng.choice(sorted(kinds))]))
+    files = {"substrings": logs / "search_substrings.txt", "typos": logs / "search_typos.txt"}
+    for name, terms in (("substrings", substrings), ("typos", misspelt)):
+        files[name].write_text("".join(f"/api/v1/product/?search={quote(t)}\n" for t in terms))
+    log(
+        f"searches: {len(set(substrings))} different substrings ({len(pieces)} word pieces, "
+        f"{len(skus)} partial SKUs), {len(set(misspelt))} different typos, {count} drawn each"
+    )
+    return {name: str(path) for name, path in files.items()}
+
+
 def relay_drain(setup_env: dict) -> str:
     """The worker's side of the PATCH runs: their change events wait in the outbox (no worker
     runs during the benchmark). One relay process fans them all out, as the scheduled relay
@@ -565,7 +673,10 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     log(f"database {config.database}: recreate, migrate")
     database_recreate(config)
     manage(setup_env, "manage.py", "migrate", "--noinput")
-    log(f"seeding {config.products} products, 100 brands, 1 + {config.other_admins} admins")
+    log(
+        f"seeding {config.products} products, 100 brands, 1,000 categories, "
+        f"1 + {config.other_admins} admins"
+    )
     started = time.monotonic()
     seeded = json.loads(
         manage(
@@ -578,7 +689,11 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
             str(config.other_admins),
         ).splitlines()[-1]
     )
-    log(f"seeded {seeded['products']} products in {time.monotonic() - started:.1f} s")
+    log(
+        f"seeded {seeded['products']} products in {seeded['categories']} categories "
+        f"({seeded['leaves']} leaves) in {time.monotonic() - started:.1f} s; "
+        f"{seeded['search_words']}"
+    )
     first, last = seeded["first_id"], seeded["last_id"]
     assert last - first + 1 == seeded["products"], "product ids are not contiguous"
     pages = seeded["products"] // PAGE_SIZE
@@ -591,6 +706,55 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     first_page = Workload("list, first page", "first_page.lua", [], "impressions", ("redis",))
     patch = Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None)
     deep = deep_paths(logs, first, last, pages)
+    tops = seeded["top_categories"]
+    subtree = "list, first page of a top-level category's subtree"
+    # Each answer must show a full page (25 impressions) for the count check.
+    categories_and_search = []
+    if seeded["smallest_top_subtree"] >= PAGE_SIZE:
+        categories_and_search += [
+            Workload(
+                f"{subtree}, 4 connections",
+                "category_first_page.lua",
+                tops,
+                "impressions",
+                ("redis",),
+                connections=4,
+            ),
+            Workload(subtree, "category_first_page.lua", tops, "impressions", ("redis",)),
+        ]
+    else:
+        log(f"a top-level category holds fewer than {PAGE_SIZE} products: no subtree workloads")
+    searches = search_paths(logs, seeded)
+    if searches:
+        categories_and_search += [
+            Workload(
+                "search, 4-character substring, 4 connections",
+                "paths.lua",
+                [searches["substrings"]],
+                "impressions",
+                ("redis",),
+                connections=4,
+            ),
+            Workload(
+                "search, one typo, 4 connections",
+                "paths.lua",
+                [searches["typos"]],
+                "impressions",
+                ("redis",),
+                connections=4,
+            ),
+        ]
+    cap_pages = min(pages, -(-PAGE_DEPTH // PAGE_SIZE))  # full pages that start within the cap
+    categories_and_search.append(
+        Workload(
+            f"list, random page within the depth cap (1-{cap_pages}), 4 connections",
+            "list_pages.lua",
+            [cap_pages],
+            "impressions",
+            ("redis",),
+            connections=4,
+        )
+    )
     workloads = [
         detail_random,
         Workload("detail, one hot product", "detail_hot.lua", [hot], "views"),
@@ -606,6 +770,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
             ("redis",),
             connections=4,
         ),
+        *categories_and_search,
         patch,
     ]
     if config.only:
@@ -623,6 +788,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
             "DATABASE_URL": config.database_url,
             "BENCH_PRODUCT_TABLE": seeded["product_table"],
             "BENCH_BRAND_TABLE": seeded["brand_table"],
+            "BENCH_CATEGORY_TABLE": seeded["category_table"],
         }
         server = Server(app, [str(ROOT / "bin" / "start-api")], env, logs)
         server.start(f"/api/v1/product/{first}/")
@@ -665,7 +831,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     workload.connections,
                 )
                 access_log_quiet(server.access_log, slowest_s=result.max_us / 1e6)
-                served = access_log_2xx(server.access_log, offset)
+                served, distinct = access_log_2xx(server.access_log, offset)
                 if mode == "redis":
                     moved = manage(env, "manage.py", "flush_view_counts", timeout=120).strip()
                     log(f"  flush_view_counts: {moved}")
@@ -678,7 +844,10 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     conns=workload.connections or config.connections,
                 )
                 rows.append(Row(workload.name, mode, result, check))
-                log(f"  {result.rps:.0f} req/s; counts {check.verdict}: {check.detail}")
+                log(
+                    f"  {result.rps:.0f} req/s, p99 {result.p99_us / 1000:.1f} ms, "
+                    f"{distinct} different paths; counts {check.verdict}: {check.detail}"
+                )
         finally:
             server.stop()
     notes = []
