@@ -114,7 +114,18 @@ class Endpoint:
         for method, action in drf_view.actions.items():
             setattr(drf, method, getattr(drf, action))
         drf.head = drf.get  # as DRF adds to each view that has GET
-        self._headers = drf.default_response_headers  # Allow, and Vary: Accept if it negotiates
+        # DRF's headers (Allow, and Vary: Accept if it negotiates), and Vary: Cookie: the answer
+        # depends on the session (an admin's is another). DRF's path says so when it reads the
+        # session, this one without reading it. Worked out once, set as they are on each answer.
+        template = HttpResponse()
+        for name, value in drf.default_response_headers.items():
+            if name == "Vary":
+                patch_vary_headers(template, [value])
+            else:
+                template[name] = value
+        patch_vary_headers(template, ["Cookie"])
+        self._headers = dict(template.headers)
+        del self._headers["Content-Type"]
 
     def _view(self):
         return self.drf_view.cls(**self.drf_view.initkwargs)
@@ -137,16 +148,9 @@ class Endpoint:
         return view.paginator, [row["id"] for row in page] if ids else page
 
     def json(self, body: bytes, **headers: str) -> HttpResponse:
-        response = HttpResponse(body, content_type="application/json", headers=headers)
-        for name, value in self._headers.items():
-            if name == "Vary":
-                patch_vary_headers(response, [value])
-            else:
-                response[name] = value
-        # The answer depends on the session (an admin's is another); DRF's path says so when it
-        # reads the session, this path without reading it.
-        patch_vary_headers(response, ["Cookie"])
-        return response
+        return HttpResponse(
+            body, content_type="application/json", headers={**self._headers, **headers}
+        )
 
 
 def product_detail(request: HttpRequest, endpoint: Endpoint, pk: int) -> HttpResponse | None:
