@@ -4,10 +4,6 @@ otherwise. The `test_anywhere_` tests run again on SQLite (the last test), where
 plain case-insensitive substring match."""
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,9 +12,9 @@ from django.db import connection
 from catalog_service.catalog.models import SearchWord
 from catalog_service.catalog.tests.factories import ProductFactory
 from testing.services import unavailable
+from testing.sqlite import pytest_on_sqlite
 
 HERE = __file__
-ROOT = Path(HERE).resolve().parents[3]
 URL = "/api/v1/product/"
 
 # (sku, name), created in this order through the API (so through the services)
@@ -221,16 +217,4 @@ def test_search_words_table_is_bounded(admin, brand, pg):
 
 @pytest.mark.timeout(300)
 def test_search_on_sqlite():
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    env.pop("PYTEST_ADDOPTS", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "anywhere", HERE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output and "skipped" not in output, output[-3000:]
+    pytest_on_sqlite("-k", "anywhere", HERE, timeout=280)

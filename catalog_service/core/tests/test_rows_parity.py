@@ -8,9 +8,6 @@ was meant. The suite runs this on PostgreSQL; the last test runs it again on SQL
 """
 
 import copy
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +30,7 @@ from catalog_service.catalog.services import SkuTakenError, product_update
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core import rows
 from catalog_service.notifications.models import ProductChangeEvent
+from testing.sqlite import pytest_on_sqlite
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().relative_to(ROOT).as_posix()
@@ -573,28 +571,10 @@ def test_rows_tests_pass_on_sqlite():
     """This module and the router's test again, on SQLite (the database `make run` embeds): its
     driver returns decimals, datetimes and booleans that the backend's converters turn into
     what the ORM reads."""
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    env.pop("PYTEST_ADDOPTS", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            HERE,
-            HERE.replace("test_rows_parity.py", "test_rows_router.py"),
-            "--deselect",
-            f"{HERE}::test_rows_tests_pass_on_sqlite",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    pytest_on_sqlite(
+        HERE,
+        HERE.replace("test_rows_parity.py", "test_rows_router.py"),
+        "--deselect",
+        f"{HERE}::test_rows_tests_pass_on_sqlite",
         timeout=580,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert " passed" in output, output[-3000:]
-    assert "skipped" not in output, output[-3000:]
