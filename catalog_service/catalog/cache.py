@@ -39,7 +39,7 @@ from catalog_service.core.redis import (
 )
 from catalog_service.core.renderers import json_bytes
 
-from .models import Brand, Product, ProductCacheRepair
+from .models import Product, ProductCacheRepair
 from .selectors import product_list, products_by_id
 from .serializers import ProductSerializer
 
@@ -409,11 +409,6 @@ def every_product_after_commit() -> None:
     a new generation at commit, whatever their number."""
     if _configured():
         transaction.on_commit(lambda: _store(None))
-
-
-def brand_products_refresh(brand: Brand) -> None:
-    """A renamed brand changes the representation of each of its products."""
-    every_product_after_commit()
 
 
 def on_category_changed(sender, *, category, action, changes, **kwargs) -> None:

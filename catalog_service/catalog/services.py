@@ -190,7 +190,7 @@ def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
     save_or_conflict(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
     from . import cache
 
-    cache.brand_products_refresh(brand)
+    cache.every_product_after_commit()  # a renamed brand shows in each of its products
     return brand
 
 

@@ -30,9 +30,7 @@ class CategoryViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
 
     permission_classes = [IsAdminOrReadOnly]
     serializer_class = CategorySerializer
-    search_fields = ("name", "slug")
-    ordering_fields = None  # tree order
-    filter_backends = []
+    filter_backends = []  # tree order, whole pages
 
     def get_queryset(self):
         return category_list()
@@ -40,9 +38,6 @@ class CategoryViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     def locked_row(self, pk):
         services.lock_tree()  # before the row lock (services.lock_tree says why)
         return super().locked_row(pk)
-
-    def locked_queryset(self):
-        return self.get_queryset().model.objects.all()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
