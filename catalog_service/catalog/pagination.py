@@ -20,6 +20,7 @@ from catalog_service.core.pagination import PageNumberPagination
 from catalog_service.core.redis import redis_client, redis_guard
 
 from . import cache as product_cache
+from . import search
 
 # `<namespace>counts:<version>`: a hash of filter digest -> count.
 _COUNTS_PREFIX = f"{product_cache._NAMESPACE}counts:"
@@ -46,13 +47,39 @@ return 1
 """
 
 
+class SearchMatches:
+    """A search's matches as Django's paginator takes them: counted up to API_MAX_PAGE_DEPTH,
+    the rows numbered pages reach (a common word matches 5 % of the catalog, and counting them
+    all costs more than the page), and sliced tier by tier when ranked (search.ranked_page)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.order_by()[: settings.API_MAX_PAGE_DEPTH].count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, rows: slice) -> list:
+        if search.ranked(self.queryset):
+            return search.ranked_page(self.queryset, rows.start, rows.stop)
+        return list(self.queryset[rows])
+
+
 class ProductPageNumberPagination(PageNumberPagination):
-    """The API's numbered pages, their count cached per catalog version and filter."""
+    """The API's numbered pages, their count cached per catalog version and filter; a search's
+    count stops at API_MAX_PAGE_DEPTH (SearchMatches)."""
 
     too_deep_message = (
         PageNumberPagination.too_deep_message
         + " Walk the whole list with the cursor feed: /api/v1/product/feed/ (same filters)."
     )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if search.is_search(queryset):
+            queryset = SearchMatches(queryset)
+        return super().paginate_queryset(queryset, request, view)
 
     def list_count(self, count: Callable[[], int]) -> int:
         if not product_cache.enabled():

@@ -20,8 +20,11 @@ On PostgreSQL
 - Order, unless the request names a valid `ordering` (then that ordering, then id, as elsewhere):
   the exact SKU, then SKUs starting with the query, then names containing the whole query as
   typed, then products that every term matches as typed, then those found through a correction;
-  by id within each. A CASE over the matching rows (a few ILIKEs each), not a similarity().
-  SearchRankOrderingFilter applies it; on the feed (IdCursorPagination) the order stays by id.
+  by id within each: the tiers of a CASE, not a similarity(). SearchRankOrderingFilter orders by
+  it; on the feed (IdCursorPagination) the order stays by id. A page is read tier by tier
+  (ranked_page), never by ranking every match, and a search counts its matches up to
+  API_MAX_PAGE_DEPTH, the rows its pages reach (catalog.pagination): the cost of a page does not
+  grow with the number of matches.
 
 On SQLite (`make run`): DRF's SearchFilter on `search_fields` (name, sku): each term a
 case-insensitive substring (SQLite's LIKE folds ASCII letters only), no typo tolerance, no
@@ -197,6 +200,13 @@ class ProductSearchFilter(SearchFilter):
     Works on any queryset of products, `.values("id")` ones included (catalog.anonymous picks
     pages with them): it filters and adds an alias, which no `.values()` selects."""
 
+    search_description = (
+        "Words that must each be part of the name or the SKU, ignoring case. On PostgreSQL a "
+        "misspelt word of 4 letters or more is corrected against the catalog's words, the best "
+        "matches come first unless `ordering` is given, and `count` stops at the rows numbered "
+        "pages reach (API_MAX_PAGE_DEPTH, 10,000 by default)."
+    )
+
     def get_search_terms(self, request) -> list[str]:
         value = request.query_params.get(self.search_param, "").replace("\x00", "")
         terms, seen = [], set()
@@ -230,19 +240,56 @@ class ProductSearchFilter(SearchFilter):
 
     @staticmethod
     def _rank(query: str, typed: Q) -> Case:
-        """The tier of a matching row (module doc). Each row runs a few ILIKEs, most rows 2 (the
-        SKU's prefix, the name): the cost of the recheck a COUNT(*) of the matches runs anyway."""
+        """The tier of a matching row (module doc), one When per tier, best first: ranked_page
+        reads the tiers from it, and an ORDER BY of it gives the same order."""
         pattern = _literal(query)
         tiers = [
-            When(
-                _ILike(F("sku"), f"{pattern}%"),
-                then=Case(When(_ILike(F("sku"), pattern), then=Value(0)), default=Value(1)),
-            ),
+            When(_ILike(F("sku"), pattern), then=Value(0)),
+            When(_ILike(F("sku"), f"{pattern}%"), then=Value(1)),
             When(_contains("name", query), then=Value(2)),
         ]
         if typed:  # some term was corrected: the rows that match it as typed come first
             tiers.append(When(typed, then=Value(3)))
-        return Case(*tiers, default=Value(4 if typed else 3), output_field=IntegerField())
+        return Case(*tiers, default=Value(len(tiers)), output_field=IntegerField())
+
+
+def is_search(queryset: QuerySet) -> bool:
+    """Whether ProductSearchFilter has filtered `queryset` by a search."""
+    return RANK in queryset.query.annotations
+
+
+def ranked(queryset: QuerySet) -> bool:
+    """Whether `queryset` is a search ordered best first (SearchRankOrderingFilter)."""
+    return is_search(queryset) and tuple(queryset.query.order_by[:1]) == (RANK,)
+
+
+def ranked_page(queryset: QuerySet, bottom: int, top: int) -> list:
+    """`queryset[bottom:top]` of a ranked search, without ranking every match.
+
+    ORDER BY the rank would compute it for every match and sort them all (a common word matches
+    5 % of the catalog). Instead the tiers are read in turn, each by id with a LIMIT of the rows
+    still needed to reach `top` (an index answers each, see module doc), until `top` rows are
+    found; then the page's rows are read by id. The first `top` rows of the whole order are the
+    first rows of its tiers, so the page is the same. At most one query per tier, and one more."""
+    tiers = [when.condition for when in queryset.query.annotations[RANK].cases]
+    matches = queryset.order_by()
+    found: list[int] = []
+    better = Q()  # the tiers already read
+    for condition in [*tiers, None]:
+        tier = matches.exclude(better) if better else matches
+        if condition is not None:
+            tier = tier.filter(condition)
+            better |= Q(condition)
+        found += tier.order_by("id").values_list("id", flat=True)[: top - len(found)]
+        if len(found) >= top:
+            break
+    page = found[bottom:top]
+    rows = {_pk(row): row for row in matches.filter(id__in=page)}
+    return [rows[pk] for pk in page if pk in rows]
+
+
+def _pk(row) -> int:
+    return row["id"] if isinstance(row, dict) else row.pk
 
 
 class SearchRankOrderingFilter(StableOrderingFilter):

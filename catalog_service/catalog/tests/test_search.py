@@ -8,8 +8,12 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
-from catalog_service.catalog.models import SearchWord
+from catalog_service.catalog.models import Product, SearchWord
+from catalog_service.catalog.search import RANK, ProductSearchFilter, ranked_page
 from catalog_service.catalog.tests.factories import ProductFactory
 from testing.services import unavailable
 from testing.sqlite import pytest_on_sqlite
@@ -180,6 +184,63 @@ def test_ranking_from_the_cache_path(anon, catalog, pg, cached):
     assert found(anon, "prod-12") == ["PROD-12", "PROD-1234", "XPROD-12"]
     assert found(anon, "chiar") == ["PROD-1234", "XPROD-12"]
     assert found(anon, "prod-12") == ["PROD-12", "PROD-1234", "XPROD-12"]  # the cached page
+
+
+# Rows in every tier of "oak", several in each, their ids interleaved across tiers.
+TIERED = [
+    ("OAK-9", "Plain Stool"),  # a SKU starting with the query
+    ("X-1", "Oak Table"),  # a name containing it
+    ("OAK", "Plain Bench"),  # the exact SKU
+    ("Y-OAK", "Plain Shelf"),  # a SKU containing it
+    ("OAK-2", "Oak Desk"),
+    ("X-2", "Big Oak Chair"),
+    ("Z-OAK-1", "Plain Lamp"),
+    ("OAK-1", "Plain Rug"),
+    ("X-3", "Oak Bed"),
+]
+
+
+def test_tier_by_tier_pages_are_the_ranking(admin, anon, brand, pg):
+    """Every page, at every page size, is the window ORDER BY rank, id gives (the SQL order, which
+    ranked_page must equal without running it), through the API and on the queryset."""
+    for sku, name in TIERED:
+        create(admin, brand, sku, name)
+    best_first = ["OAK", "OAK-9", "OAK-2", "OAK-1", "X-1", "X-2", "X-3", "Y-OAK", "Z-OAK-1"]
+    assert found(anon, "oak", page_size=len(TIERED)) == best_first
+    for size in range(1, len(TIERED) + 1):
+        pages = [
+            found(anon, "oak", page_size=size, page=page)
+            for page in range(1, -(-len(TIERED) // size) + 1)
+        ]
+        assert [sku for page in pages for sku in page] == best_first, size
+    for query in ("oak", "oak plain", "plian", "oak plian"):  # "plian": corrected, a tier more
+        request = Request(APIRequestFactory().get(URL, {"search": query}))
+        matches = ProductSearchFilter().filter_queryset(request, Product.objects.all(), None)
+        by_sql = list(matches.order_by(RANK, "id"))
+        assert by_sql, query
+        for bottom in range(len(by_sql)):
+            for top in range(bottom + 1, len(by_sql) + 2):
+                window = ranked_page(matches.order_by(RANK, "id"), bottom, top)
+                assert window == by_sql[bottom:top], (query, bottom, top)
+
+
+def test_a_page_never_ranks_every_match(anon, brand, pg):
+    """Each tier is read by id with a LIMIT; no query sorts the matches by their rank."""
+    ProductFactory.create_batch(30, name="Oak Table", brand=brand)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found(anon, "oak", page_size=5)) == 5
+    reads = [q["sql"] for q in queries if "catalog_product" in q["sql"]]
+    assert reads and not any("ORDER BY CASE" in sql or "ORDER BY (CASE" in sql for sql in reads)
+
+
+def test_a_search_counts_up_to_the_depth_pages_reach(anon, brand, pg, settings):
+    settings.API_MAX_PAGE_DEPTH = 4
+    ProductFactory.create_batch(6, name="Oak Table", brand=brand)
+    first = anon.get(URL, {"search": "oak", "page_size": 2}).json()
+    assert first["count"] == 4  # 6 match; the pages reach 4 of them
+    last = anon.get(first["next"]).json()
+    assert len(last["results"]) == 2 and last["next"] is None
+    assert anon.get(URL, {"page_size": 2}).json()["count"] == 6  # the list itself: all of them
 
 
 def test_admin_search_is_ranked_too(admin, catalog, pg):
