@@ -501,6 +501,38 @@ def counts_check(
     return Check("PASS" if ok else "FAIL", detail)
 
 
+@dataclass
+class Reserved:
+    """What the reservation workloads hold, and whether the stock still adds up."""
+
+    levels_table: str
+    config: Config
+
+    def total(self) -> int:
+        query = sql.SQL("SELECT coalesce(sum(reserved), 0) FROM {}")
+        with psycopg.connect(self.config.database_url) as conn:
+            return int(conn.execute(query.format(sql.Identifier(self.levels_table))).fetchone()[0])
+
+    def oversold(self) -> int:
+        query = sql.SQL("SELECT count(*) FROM {} WHERE reserved > on_hand OR on_hand < 0")
+        with psycopg.connect(self.config.database_url) as conn:
+            return int(conn.execute(query.format(sql.Identifier(self.levels_table))).fetchone()[0])
+
+
+def reserved_check(*, held: int, served: int, oversold: int, audit: str, wrk, conns: int) -> Check:
+    """Every reservation answered 201 holds exactly its unit, none more: the units reserved
+    during the run equal the 2xx the server wrote, no level is oversold, and stock_audit (every
+    level equals its ledger) passes."""
+    in_flight = served - wrk.s2xx
+    ok = held == served and oversold == 0 and 0 <= in_flight <= conns
+    detail = (
+        f"units held {held}, expected {served} from {served} 2xx served; oversold levels "
+        f"{oversold}; {audit}; wrk read {wrk.s2xx} 2xx, in flight at stop {in_flight} "
+        f"(bound 0..{conns})"
+    )
+    return Check("PASS" if ok else "FAIL", detail)
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -517,7 +549,7 @@ class Workload:
     name: str
     script: str
     args: list
-    counts: str | None  # "views", "impressions" or None (not an anonymous read)
+    counts: str | None  # "views", "impressions", "reserved" (units held) or None
     modes: tuple[str, ...] = MODES  # the counting modes it runs in
     connections: int | None = None  # fewer than --connections: latency below saturation
 
@@ -705,6 +737,25 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
     first_page = Workload("list, first page", "first_page.lua", [], "impressions", ("redis",))
     patch = Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None)
+    stocked = (seeded["stocked_first"], seeded["stocked_last"])
+    hot_stock = stocked[0] + (stocked[1] - stocked[0]) // 2
+    reserved = Reserved(seeded["levels_table"], config)
+    reservations = [
+        Workload(
+            "reservation, one hot product",
+            "reserve.lua",
+            [hot_stock, hot_stock, seeded["token"]],
+            "reserved",
+            ("redis",),
+        ),
+        Workload(
+            f"reservation, random product of {stocked[1] - stocked[0] + 1:,}",
+            "reserve.lua",
+            [*stocked, seeded["token"]],
+            "reserved",
+            ("redis",),
+        ),
+    ]
     deep = deep_paths(logs, first, last, pages)
     tops = seeded["top_categories"]
     subtree = "list, first page of a top-level category's subtree"
@@ -772,6 +823,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
         ),
         *categories_and_search,
         patch,
+        *reservations,
     ]
     if config.only:
         workloads = [w for w in workloads if any(word in w.name.lower() for word in config.only)]
@@ -820,6 +872,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                 # Requests left in flight by the previous run are served first, then forgotten.
                 offset = access_log_quiet(server.access_log)
                 counted.reset()
+                held_before = reserved.total() if workload.counts == "reserved" else 0
                 log(f"API, counting {mode}: {workload.name}: {config.duration}")
                 result = wrk_run(
                     config,
@@ -835,14 +888,24 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                 if mode == "redis":
                     moved = manage(env, "manage.py", "flush_view_counts", timeout=120).strip()
                     log(f"  flush_view_counts: {moved}")
-                check = counts_check(
-                    kind=workload.counts,
-                    mode=mode,
-                    stored=counted.stored(),
-                    served=served,
-                    wrk=result,
-                    conns=workload.connections or config.connections,
-                )
+                if workload.counts == "reserved":
+                    check = reserved_check(
+                        held=reserved.total() - held_before,
+                        served=served,
+                        oversold=reserved.oversold(),
+                        audit=manage(env, "manage.py", "stock_audit", timeout=600).strip(),
+                        wrk=result,
+                        conns=workload.connections or config.connections,
+                    )
+                else:
+                    check = counts_check(
+                        kind=workload.counts,
+                        mode=mode,
+                        stored=counted.stored(),
+                        served=served,
+                        wrk=result,
+                        conns=workload.connections or config.connections,
+                    )
                 rows.append(Row(workload.name, mode, result, check))
                 log(
                     f"  {result.rps:.0f} req/s, p99 {result.p99_us / 1000:.1f} ms, "

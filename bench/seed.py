@@ -25,6 +25,8 @@ The catalog (product g = 1..N, in id order):
   digits, consecutive products' SKUs are scattered evenly over the whole range (Fibonacci
   hashing): a partial SKU like "ROD-12" finds 1 % of the catalog (within 0.1 %) at any size.
 - price: deterministic, 1.00 to 999.99; brands taken in turn.
+- stock: one location with 100,000,000 units of each of the first 10,000 products (their receipts
+  in the ledger), which are in stock; the others have none.
 
 Then the words table of product search (SearchWord) is filled: `manage.py search_words_rebuild`
 when the project has it, else the distinct lowercased words (runs of 3 to 64 letters) of the
@@ -52,6 +54,10 @@ NOUNS = (
 NAME_NUMBERS = 997
 SKU_MULTIPLIER = 6_180_339  # golden ratio x 10^7, odd, no factor 5: one-to-one, even spread
 SKU_SPACE = 10_000_000
+# Stock: one location holding STOCK_UNITS of each of the first STOCKED_PRODUCTS products, so the
+# reservation workloads never run out (each holds 1 unit) and the hot product is a real row.
+STOCKED_PRODUCTS = 10_000
+STOCK_UNITS = 100_000_000
 SEARCH_WORDS_TABLE = "catalog_searchword"
 
 
@@ -82,6 +88,42 @@ def categories_seed(cursor, table: str, shape: list[int]) -> tuple[list[int], li
         )
         level = sorted(row[0] for row in cursor.fetchall())
     return tops, level
+
+
+def stock_seed(cursor, first_id: int, products: int, units: int) -> dict:
+    """One location holding `units` of each of the first `products` products, each level with
+    its receipt in the ledger (so stock_audit holds) and the products shown in stock."""
+    from catalog_service.catalog.models import Product
+    from catalog_service.inventory.models import Location, StockLevel, StockMovement
+
+    locations, levels = Location._meta.db_table, StockLevel._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {locations} (code, name, active, created_at, updated_at) "
+        f"VALUES ('bench', 'Bench warehouse', true, now(), now()) RETURNING id"
+    )
+    location = cursor.fetchone()[0]
+    last_id = first_id + products - 1
+    cursor.execute(
+        f"INSERT INTO {levels} (product_id, location_id, on_hand, reserved, "
+        f"low_stock_threshold, updated_at) SELECT g, %s, %s, 0, 0, now() "
+        f"FROM generate_series(%s::bigint, %s::bigint) AS g",
+        [location, units, first_id, last_id],
+    )
+    cursor.execute(
+        f"INSERT INTO {StockMovement._meta.db_table} (level_id, on_hand_delta, reserved_delta, "
+        f"reason, note, created_at) SELECT id, on_hand, 0, 'receipt', 'bench seed', now() "
+        f"FROM {levels}"
+    )
+    cursor.execute(
+        f"UPDATE {Product._meta.db_table} SET availability = 'in_stock' WHERE id BETWEEN %s AND %s",
+        [first_id, last_id],
+    )
+    return {
+        "stocked_first": first_id,
+        "stocked_last": last_id,
+        "stock_units": units,
+        "levels_table": levels,
+    }
 
 
 def search_words_fill(connection) -> str:
@@ -168,9 +210,12 @@ def main() -> None:
             ],
         )
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {brand_table}, {category_table}, {product_table}")
+        # As autovacuum leaves a table in service: statistics, and the visibility map that lets
+        # a count over the (category, id) index skip the table (index-only scans).
+        cursor.execute(f"VACUUM ANALYZE {brand_table}, {category_table}, {product_table}")
         cursor.execute(f"SELECT min(id), max(id), count(*) FROM {product_table}")
         first_id, last_id, count = cursor.fetchone()
+        stock = stock_seed(cursor, first_id, min(count, STOCKED_PRODUCTS), STOCK_UNITS)
         # Products under each top-level category (a subtree's first page needs 25 of them).
         cursor.execute(
             f"WITH RECURSIVE t(id, top) AS ("
@@ -225,6 +270,7 @@ def main() -> None:
                 "search_words": search_words,
                 "counts_table": ProductDailyViews._meta.db_table,
                 "batches_table": AppliedCountBatch._meta.db_table,
+                **stock,
                 "admin": admin.username,
                 "token": str(AccessToken.for_user(admin)),
             }

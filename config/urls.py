@@ -16,6 +16,12 @@ from catalog_service.catalog.api import BrandViewSet, ProductViewSet
 from catalog_service.categories.api import CategoryViewSet
 from catalog_service.core import errors, health
 from catalog_service.core.api import ApiRootView, CsrfTokenView
+from catalog_service.inventory.api import (
+    LocationViewSet,
+    ReservationViewSet,
+    StockLevelViewSet,
+    StockMovementViewSet,
+)
 from catalog_service.notifications.api import NotificationViewSet, ProductChangeEventViewSet
 
 router = DefaultRouter()
@@ -23,6 +29,10 @@ router.include_root_view = False
 router.register("product", ProductViewSet, basename="product")
 router.register("brand", BrandViewSet, basename="brand")
 router.register("category", CategoryViewSet, basename="category")
+router.register("location", LocationViewSet, basename="location")
+router.register("stock/movement", StockMovementViewSet, basename="stock-movement")
+router.register("stock", StockLevelViewSet, basename="stock")
+router.register("reservation", ReservationViewSet, basename="reservation")
 router.register("user", UserViewSet, basename="user")
 router.register("event", ProductChangeEventViewSet, basename="event")
 router.register("notification", NotificationViewSet, basename="notification")

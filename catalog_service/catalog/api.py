@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -13,6 +14,7 @@ from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
 
 from . import services
 from .filters import ProductFilter
+from .models import Product
 from .pagination import ProductPageNumberPagination
 from .search import ProductSearchFilter, SearchRankOrderingFilter
 from .selectors import brand_list, product_list, product_locked
@@ -26,6 +28,12 @@ from .serializers import (
 
 # One serializer for the process: a ModelSerializer builds its fields on every instance.
 ADMIN_REPRESENTATION = AdminProductSerializer()
+# Admins see each product's stock per location: one query for a whole page, with the locations
+# (the inventory's model, reached through the relation: the catalog does not import it).
+_STOCK = Prefetch(
+    "stock_levels",
+    queryset=Product.stock_levels.rel.related_model.objects.select_related("location"),
+)
 PRECONDITION_FAILED = OpenApiResponse(description="If-Match no longer matches (412).")
 CONDITIONAL = {"parameters": [IF_MATCH_PARAMETER]}
 WRITE_SCHEMA = {"request": ProductInputSerializer, "responses": AdminProductSerializer}
@@ -66,7 +74,7 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         if is_admin(self.request.user):
-            return with_view_totals(product_list())
+            return with_view_totals(product_list()).prefetch_related(_STOCK)
         return product_list()
 
     def locked_row(self, pk):

@@ -28,6 +28,15 @@ class Brand(TimeStampedModel):
         return self.name
 
 
+class Availability(models.TextChoices):
+    """What anyone may know of a product's stock (inventory: the available units of its active
+    locations against their low-stock thresholds)."""
+
+    IN_STOCK = "in_stock"
+    LOW_STOCK = "low_stock"
+    OUT_OF_STOCK = "out_of_stock"
+
+
 class Product(TimeStampedModel):
     # What an admin may write, in this order. The input serializer (its limits come from these
     # fields), the services with their change history and notifications, and the Django admin's
@@ -49,6 +58,15 @@ class Product(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="products",
         db_index=False,  # product_category_idx leads with it
+    )
+    # Derived from the stock levels by the inventory's services, in the transaction that changes
+    # them (catalog.services.product_availability_set); kept here so that reads need no join.
+    availability = models.CharField(
+        max_length=16,
+        choices=Availability.choices,
+        default=Availability.OUT_OF_STOCK.value,  # a str, as the database returns it
+        db_default=Availability.OUT_OF_STOCK.value,
+        editable=False,
     )
 
     class Meta:

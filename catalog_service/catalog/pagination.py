@@ -52,11 +52,11 @@ class SearchMatches:
     the rows numbered pages reach (a common word matches 5 % of the catalog, and counting them
     all costs more than the page), and sliced tier by tier when ranked (search.ranked_page)."""
 
-    def __init__(self, queryset):
-        self.queryset = queryset
+    def __init__(self, queryset, request):
+        self.queryset, self.request = queryset, request
 
     def count(self) -> int:
-        return self.queryset.order_by()[: settings.API_MAX_PAGE_DEPTH].count()
+        return search.matches_count(self.queryset, self.request, settings.API_MAX_PAGE_DEPTH)
 
     def __len__(self) -> int:
         return self.count()
@@ -78,7 +78,7 @@ class ProductPageNumberPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         if search.is_search(queryset):
-            queryset = SearchMatches(queryset)
+            queryset = SearchMatches(queryset, request)
         return super().paginate_queryset(queryset, request, view)
 
     def list_count(self, count: Callable[[], int]) -> int:

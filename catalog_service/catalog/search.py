@@ -41,6 +41,8 @@ from collections import defaultdict
 
 from django.db import connections, router, transaction
 from django.db.models import Case, F, IntegerField, Lookup, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from rest_framework.filters import SearchFilter, search_smart_split
 
 from catalog_service.core.filters import StableOrderingFilter
@@ -244,13 +246,37 @@ class ProductSearchFilter(SearchFilter):
         reads the tiers from it, and an ORDER BY of it gives the same order."""
         pattern = _literal(query)
         tiers = [
-            When(_ILike(F("sku"), pattern), then=Value(0)),
+            When(Exact(Lower("sku"), query.lower()), then=Value(0)),  # the unique index
             When(_ILike(F("sku"), f"{pattern}%"), then=Value(1)),
             When(_contains("name", query), then=Value(2)),
         ]
         if typed:  # some term was corrected: the rows that match it as typed come first
             tiers.append(When(typed, then=Value(3)))
         return Case(*tiers, default=Value(len(tiers)), output_field=IntegerField())
+
+
+def matches_count(queryset: QuerySet, request, most: int) -> int:
+    """How many products a search matches, counted up to `most`.
+
+    Up to a limit, PostgreSQL's planner prefers a sequential scan that stops early, pricing an
+    ILIKE like an `=`: for a word in 5 % of a million names it scans 200,000 rows (4 times the
+    trigram indexes' time). When every term has a trigram (3 characters or more) the indexes
+    always find the matches faster, so the count runs with sequential scans priced out, for
+    that one statement; shorter terms have no trigram to look up and keep the scan."""
+    capped = queryset.order_by()[:most]
+    connection = connections[queryset.db]
+    terms = ProductSearchFilter().get_search_terms(request)
+    if connection.vendor != "postgresql" or any(len(term) < 3 for term in terms):
+        return capped.count()
+    with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+        )
+        (before, _) = cursor.fetchone()
+        counted = capped.count()
+        # back as it was, should an outer transaction go on
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+    return counted
 
 
 def is_search(queryset: QuerySet) -> bool:

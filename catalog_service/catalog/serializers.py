@@ -64,7 +64,17 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ("id", "sku", "name", "price", "brand", "category", "created_at", "updated_at")
+        fields = (
+            "id",
+            "sku",
+            "name",
+            "price",
+            "brand",
+            "category",
+            "availability",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
         list_serializer_class = ProductListSerializer
 
@@ -73,14 +83,29 @@ class ProductFeedSerializer(ProductSerializer):
     """A product in the cursor feed (its own name: the feed's page has no `count`)."""
 
 
+class ProductStockSerializer(serializers.Serializer):
+    """A product's stock at one location (the inventory's StockLevel, read through the reverse
+    relation `stock_levels`: the catalog does not import the inventory)."""
+
+    location = serializers.IntegerField(source="location_id")
+    location_code = serializers.CharField(source="location.code")
+    active = serializers.BooleanField(source="location.active")
+    on_hand = serializers.IntegerField()
+    reserved = serializers.IntegerField()
+    available = serializers.IntegerField()
+    low_stock_threshold = serializers.IntegerField()
+
+
 class AdminProductSerializer(ProductSerializer):
-    """What admins read: the product plus its all-time anonymous view counts."""
+    """What admins read: the product plus its all-time anonymous view counts and its stock per
+    location."""
 
     views = serializers.IntegerField(source="view_total", read_only=True)
     impressions = serializers.IntegerField(source="impression_total", read_only=True)
+    stock = ProductStockSerializer(source="stock_levels.all", many=True, read_only=True)
 
     class Meta(ProductSerializer.Meta):
-        fields = (*ProductSerializer.Meta.fields, "views", "impressions")
+        fields = (*ProductSerializer.Meta.fields, "views", "impressions", "stock")
         read_only_fields = fields
 
 

@@ -51,6 +51,16 @@ class BrandInUseError(ConflictError):
         )
 
 
+class ProductInUseError(ConflictError):
+    default_code = "product_in_use"
+
+    def __init__(self, product: Product):
+        super().__init__(
+            f"Product {product.sku!r} has stock or reservations on record; its stock history "
+            "stays, so the product cannot be deleted."
+        )
+
+
 def _ensure_sku_free(sku: str, exclude_pk: int | None = None) -> None:
     if Product.objects.filter(sku__iexact=sku).exclude(pk=exclude_pk).exists():
         raise SkuTakenError(sku)
@@ -147,11 +157,32 @@ def product_update(*, product: Product, actor, data: dict) -> Product:
     return product
 
 
+def product_availability_set(*, product: Product, availability: str, actor) -> bool:
+    """Records a new `availability` of a product its caller has locked (the inventory's
+    services, in the transaction that changed its stock): the history and the admins'
+    notifications show the crossing, the cache serves it from the next read. Whether it
+    changed."""
+    if product.availability == availability:
+        return False
+    changes = {"availability": (product.availability, availability)}
+    product.availability = availability
+    if not rows.update(product, ["availability", "updated_at"]):
+        raise DatabaseError("The product's row is gone; it should be locked by the caller.")
+    product_changed.send(
+        sender=Product, product=product, actor=actor, action="updated", changes=changes
+    )
+    return True
+
+
 @transaction.atomic
 def product_delete(*, product: Product, actor) -> None:
     changes = _present(product, new=False)
     product_id = product.pk
-    product.delete()
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError as exc:  # the inventory's rows refer to it
+        raise ProductInUseError(product) from exc
     product.pk = product_id
     product_changed.send(
         sender=Product, product=product, actor=actor, action="deleted", changes=changes

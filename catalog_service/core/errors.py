@@ -51,14 +51,15 @@ def _first_code(codes) -> str | None:
     return codes
 
 
-def _body_for(exc: exceptions.APIException) -> dict:
+def exception_body(exc: exceptions.APIException) -> dict:
     detail = exc.detail
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         return error_body("validation_error", "The request contains invalid fields.", fields)
     if isinstance(exc, ConflictError):
         fields = {exc.field: [str(detail)]} if exc.field else None
-        return error_body(_first_code(exc.get_codes()) or "conflict", str(detail), fields)
+        code = _first_code(exc.get_codes()) or "conflict"
+        return {**error_body(code, str(detail), fields), **exc.extra}
     if isinstance(detail, dict):
         # simplejwt's token errors: {"detail": ..., "code": ..., "messages": [...]}
         message = str(detail.get("detail", ""))
@@ -95,7 +96,7 @@ def api_exception_handler(exc, context):
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     set_rollback()
-    return Response(_body_for(exc), status=exc.status_code, headers=headers)
+    return Response(exception_body(exc), status=exc.status_code, headers=headers)
 
 
 def _json_error(status_code: int, message: str) -> JsonResponse:

@@ -10,9 +10,10 @@ class ConflictError(APIException):
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
 
-    def __init__(self, detail=None, code=None, field: str | None = None):
+    def __init__(self, detail=None, code=None, field: str | None = None, **extra):
         super().__init__(detail, code)
         self.field = field
+        self.extra = extra  # more members of the error body, e.g. the lines that lack stock
 
 
 class ServiceUnavailableError(APIException):

@@ -15,7 +15,12 @@ def _default(value):
 
 
 def json_bytes(data) -> bytes:
-    return orjson.dumps(data, default=_default)
+    try:
+        return orjson.dumps(data, default=_default)
+    except TypeError:
+        # Keys that are not strings (DRF's errors of a list's items are keyed by index): as
+        # json.dumps, turned into strings. Not the default: it makes every dump slower.
+        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 class ORJSONRenderer(BaseRenderer):

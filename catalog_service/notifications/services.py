@@ -80,7 +80,7 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         action=action,
         changes={field: [json_safe(old), json_safe(new)] for field, (old, new) in changes.items()},
         actor=actor,
-        actor_username=actor.get_username(),
+        actor_username=actor.get_username() if actor else "",  # None: the system (an expiry)
         fanned_out_at=None,
     )
     rows.insert(event)  # one INSERT built once: this runs on every admin write

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "catalog_service.categories",
     "catalog_service.catalog",
     "catalog_service.analytics",
+    "catalog_service.inventory",
     "catalog_service.notifications",
 ]
 
@@ -172,6 +173,18 @@ CACHE_REDIS_URL = env_read("str", "CACHE_REDIS_URL", default="")
 # API_MAX_PAGE_SIZE products a page, this bounds the pages' memory.
 PRODUCT_CACHE_MAX_PAGES = env_read("int", "PRODUCT_CACHE_MAX_PAGES", default=2000)
 
+# Reservations: the time-to-live a client gets when it names none, the most it may ask for, and
+# how often the worker expires the ones whose time is up (then release what they held).
+RESERVATION_TTL_SECONDS = env_read("int", "RESERVATION_TTL_SECONDS", default=900)
+RESERVATION_TTL_MAX_SECONDS = env_read("int", "RESERVATION_TTL_MAX_SECONDS", default=86_400)
+RESERVATION_EXPIRY_SWEEP_SECONDS = env_read(
+    "float", "RESERVATION_EXPIRY_SWEEP_SECONDS", default=30.0
+)
+RESERVATION_MAX_LINES = 100
+# A line without a location is taken from the first active location that has it; when another
+# hold takes it first, it chooses again, at most this many times.
+INVENTORY_HOLD_TRIES = 5
+
 # Levels the category tree may have (a top-level category is one).
 CATEGORY_MAX_DEPTH = env_read("int", "CATEGORY_MAX_DEPTH", default=8)
 
@@ -253,6 +266,11 @@ CELERY_BEAT_SCHEDULE["notification-events-relay"] = {
 CELERY_BEAT_SCHEDULE["notification-deliveries-sweep"] = {
     "task": "catalog_service.notifications.tasks.deliveries_sweep",
     "schedule": NOTIFICATION_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["reservations-expire"] = {
+    "task": "catalog_service.inventory.tasks.reservations_expire",
+    "schedule": RESERVATION_EXPIRY_SWEEP_SECONDS,
+    "options": {"expires": max(RESERVATION_EXPIRY_SWEEP_SECONDS * 2, 5.0)},
 }
 
 AUTH_USER_MODEL = "accounts.User"

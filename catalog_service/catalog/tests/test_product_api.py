@@ -6,7 +6,10 @@ from catalog_service.catalog.models import Product
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 
 URL = "/api/v1/product/"
-PUBLIC_FIELDS = {"id", "sku", "name", "price", "brand", "category", "created_at", "updated_at"}
+PUBLIC_FIELDS = {
+    *("id", "sku", "name", "price", "brand", "category", "availability"),
+    *("created_at", "updated_at"),
+}
 
 
 def detail(product_id):
@@ -24,7 +27,8 @@ def test_product_create_stores_decimal_price_and_shows_brand(admin, payload, bra
     body = response.json()
     assert body["price"] == "12.50"
     assert body["brand"] == {"id": brand.id, "name": "Denon"}
-    assert set(body) == {*PUBLIC_FIELDS, "views", "impressions"}
+    assert set(body) == {*PUBLIC_FIELDS, "views", "impressions", "stock"}
+    assert (body["availability"], body["stock"]) == ("out_of_stock", [])
     assert (body["views"], body["impressions"]) == (0, 0)
     assert Product.objects.get(pk=body["id"]).price == Decimal("12.50")
 

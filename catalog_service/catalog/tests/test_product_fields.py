@@ -14,7 +14,8 @@ from catalog_service.categories.tests.factories import CategoryFactory
 from catalog_service.notifications.models import ProductChangeEvent
 
 # Fields admins never write, by name. A new model field goes here or in Product.WRITABLE_FIELDS.
-NOT_WRITABLE = {"id", "created_at", "updated_at"}
+# availability: derived from stock by the inventory (catalog.services.product_availability_set)
+NOT_WRITABLE = {"id", "created_at", "updated_at", "availability"}
 
 
 def test_every_product_field_is_declared_writable_or_excluded():

@@ -77,7 +77,7 @@ def test_product_list_orders(anon, catalog, ordering, expected):
     ("role", "queries"),
     [
         ("anon", 3),  # COUNT(*), the page with brands joined, one upsert of the impressions
-        ("admin", 3),  # loading the admin, COUNT(*), the page with view totals as subqueries
+        ("admin", 4),  # the admin, COUNT(*), the page with view totals, the stock with locations
     ],
 )
 def test_product_list_page_costs_constant_queries(

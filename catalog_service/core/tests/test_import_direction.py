@@ -18,7 +18,15 @@ from django.apps import apps
 PACKAGE = "catalog_service"
 SOURCE = Path(__file__).resolve().parents[2]
 # Left to right: each app may use the apps before it, never one after it.
-LAYERS = ("core", "accounts", "categories", "analytics", "catalog", "notifications")
+LAYERS = (
+    "core",
+    "accounts",
+    "categories",
+    "analytics",
+    "catalog",
+    "inventory",
+    "notifications",
+)
 # An app's modules the tasks call: none of them may import the app's tasks.
 BELOW_TASKS = ("models", "selectors", "services", "signals")
 

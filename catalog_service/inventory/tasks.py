@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(ignore_result=True)
+def reservations_expire() -> int:
+    """Periodic: releases what the reservations whose time is up still hold."""
+    return services.reservations_expire()
