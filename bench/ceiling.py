@@ -38,6 +38,7 @@ _STATIC_BODY = json.dumps(
                 {"id": 161, "name": "Category 1.1.1.1", "slug": "c1-1-1-1"},
             ],
         },
+        "availability": "in_stock",
         "created_at": "2025-01-01T00:00:00Z",
         "updated_at": "2025-01-01T00:00:00Z",
     }
@@ -52,7 +53,7 @@ _CATEGORY_TABLE = os.environ.get("BENCH_CATEGORY_TABLE", "categories_category")
 _SELECT = (
     f"WITH RECURSIVE product AS ("
     f"SELECT p.id, p.sku, p.name, p.price, b.id AS brand_id, b.name AS brand_name, "
-    f"p.category_id, p.created_at, p.updated_at "
+    f"p.category_id, p.availability, p.created_at, p.updated_at "
     f"FROM {_PRODUCT_TABLE} p JOIN {_BRAND_TABLE} b ON b.id = p.brand_id WHERE p.id = %s), "
     f"up(id, name, slug, parent_id, depth) AS ("
     f"SELECT c.id, c.name, c.slug, c.parent_id, 0 "
@@ -60,7 +61,7 @@ _SELECT = (
     f"UNION ALL SELECT c.id, c.name, c.slug, c.parent_id, up.depth + 1 "
     f"FROM {_CATEGORY_TABLE} c JOIN up ON c.id = up.parent_id) "
     f"SELECT product.id, product.sku, product.name, product.price, product.brand_id, "
-    f"product.brand_name, product.created_at, product.updated_at, "
+    f"product.brand_name, product.availability, product.created_at, product.updated_at, "
     f"(SELECT json_agg(json_build_object('id', up.id, 'name', up.name, 'slug', up.slug) "
     f"ORDER BY up.depth DESC) FROM up) "
     f"FROM product"
@@ -100,7 +101,7 @@ def select_app(environ, start_response):
         row = cursor.fetchone()
     if row is None:
         return _respond(start_response, "404 Not Found", b'{"code": "not_found"}')
-    pid, sku, name, price, brand_id, brand_name, created_at, updated_at, path = row
+    pid, sku, name, price, brand_id, brand_name, availability, created_at, updated_at, path = row
     body = {
         "id": pid,
         "sku": sku,
@@ -108,6 +109,7 @@ def select_app(environ, start_response):
         "price": str(price),
         "brand": {"id": brand_id, "name": brand_name},
         "category": {**path[-1], "path": path} if path else None,
+        "availability": availability,
         "created_at": created_at.isoformat(),
         "updated_at": updated_at.isoformat(),
     }

@@ -47,16 +47,22 @@ return 1
 """
 
 
+def search_depth() -> int:
+    """The rows a search's numbered pages reach: SEARCH_MAX_DEPTH, within API_MAX_PAGE_DEPTH."""
+    return min(settings.SEARCH_MAX_DEPTH, settings.API_MAX_PAGE_DEPTH)
+
+
 class SearchMatches:
-    """A search's matches as Django's paginator takes them: counted up to API_MAX_PAGE_DEPTH,
-    the rows numbered pages reach (a common word matches 5 % of the catalog, and counting them
-    all costs more than the page), and sliced tier by tier when ranked (search.ranked_page)."""
+    """A search's matches as Django's paginator takes them: counted up to the rows its numbered
+    pages reach (search_depth: a common word matches 5 % of the catalog, a piece of SKU 1 %,
+    and counting all of them costs more than the page), and sliced tier by tier when ranked
+    (search.ranked_page)."""
 
     def __init__(self, queryset, request):
         self.queryset, self.request = queryset, request
 
     def count(self) -> int:
-        return search.matches_count(self.queryset, self.request, settings.API_MAX_PAGE_DEPTH)
+        return search.matches_count(self.queryset, self.request, search_depth())
 
     def __len__(self) -> int:
         return self.count()
@@ -69,12 +75,23 @@ class SearchMatches:
 
 class ProductPageNumberPagination(PageNumberPagination):
     """The API's numbered pages, their count cached per catalog version and filter; a search's
-    count stops at API_MAX_PAGE_DEPTH (SearchMatches)."""
+    pages reach SEARCH_MAX_DEPTH rows and its count stops there (SearchMatches)."""
 
     too_deep_message = (
         PageNumberPagination.too_deep_message
         + " Walk the whole list with the cursor feed: /api/v1/product/feed/ (same filters)."
     )
+    too_deep_search_message = (
+        PageNumberPagination.too_deep_message + " Narrow the search to see more of it."
+    )
+
+    def depth_of(self, rows) -> int:
+        return search_depth() if isinstance(rows, SearchMatches) else super().depth_of(rows)
+
+    def too_deep(self, rows) -> str:
+        if isinstance(rows, SearchMatches):
+            return self.too_deep_search_message
+        return super().too_deep(rows)
 
     def paginate_queryset(self, queryset, request, view=None):
         if search.is_search(queryset):

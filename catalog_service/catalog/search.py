@@ -22,9 +22,9 @@ On PostgreSQL
   typed, then products that every term matches as typed, then those found through a correction;
   by id within each: the tiers of a CASE, not a similarity(). SearchRankOrderingFilter orders by
   it; on the feed (IdCursorPagination) the order stays by id. A page is read tier by tier
-  (ranked_page), never by ranking every match, and a search counts its matches up to
-  API_MAX_PAGE_DEPTH, the rows its pages reach (catalog.pagination): the cost of a page does not
-  grow with the number of matches.
+  (ranked_page), never by ranking every match, and a search's numbered pages reach
+  SEARCH_MAX_DEPTH rows (1,000), where its count stops too (catalog.pagination): the cost of a
+  page does not grow with the number of matches.
 
 On SQLite (`make run`): DRF's SearchFilter on `search_fields` (name, sku): each term a
 case-insensitive substring (SQLite's LIKE folds ASCII letters only), no typo tolerance, no
@@ -205,8 +205,9 @@ class ProductSearchFilter(SearchFilter):
     search_description = (
         "Words that must each be part of the name or the SKU, ignoring case. On PostgreSQL a "
         "misspelt word of 4 letters or more is corrected against the catalog's words, the best "
-        "matches come first unless `ordering` is given, and `count` stops at the rows numbered "
-        "pages reach (API_MAX_PAGE_DEPTH, 10,000 by default)."
+        "matches come first unless `ordering` is given; a search's numbered pages reach "
+        "SEARCH_MAX_DEPTH rows (1,000 by default, 400 `page_too_deep` beyond) and its `count` "
+        "stops there."
     )
 
     def get_search_terms(self, request) -> list[str]:

@@ -72,22 +72,33 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator):
         number = super().get_page_number(request, paginator)
-        self.check_depth(number, paginator.per_page)
+        rows = paginator.object_list
+        self.check_depth(number, paginator.per_page, self.depth_of(rows), self.too_deep(rows))
         return number
 
-    def check_depth(self, number, page_size: int) -> None:
-        """Raises PageTooDeep when page `number` would start beyond API_MAX_PAGE_DEPTH rows. The
-        first page is always served; a number that is no integer is left to Django's paginator
-        (404), which reads it the same way."""
+    def depth_of(self, rows) -> int:
+        """The rows numbered pages of `rows` reach. A hook: subclasses may go less deep."""
+        return settings.API_MAX_PAGE_DEPTH
+
+    def too_deep(self, rows) -> str:
+        """What a page too deep says (a format string: page, depth, deepest, page_size)."""
+        return self.too_deep_message
+
+    def check_depth(
+        self, number, page_size: int, depth: int | None = None, message: str | None = None
+    ) -> None:
+        """Raises PageTooDeep when page `number` would start beyond `depth` rows
+        (API_MAX_PAGE_DEPTH unless given). The first page is always served; a number that is no
+        integer is left to Django's paginator (404), which reads it the same way."""
         try:
             number = int(number)
         except (TypeError, ValueError):
             return
-        depth = settings.API_MAX_PAGE_DEPTH
+        depth = settings.API_MAX_PAGE_DEPTH if depth is None else depth
         if number > 1 and (number - 1) * page_size >= depth:
             deepest = max(1, -(-depth // page_size))
             raise PageTooDeep(
-                self.too_deep_message.format(
+                (message or self.too_deep_message).format(
                     page=number, depth=depth, deepest=deepest, page_size=page_size
                 )
             )

@@ -302,6 +302,8 @@ API_PAGE_SIZE = env_read("int", "API_PAGE_SIZE", default=25)
 API_MAX_PAGE_SIZE = env_read("int", "API_MAX_PAGE_SIZE", default=100)
 # Rows numbered pages reach at most (a deep OFFSET costs ever more): deeper answers 400.
 API_MAX_PAGE_DEPTH = env_read("int", "API_MAX_PAGE_DEPTH", default=10000)
+# Rows a search's numbered pages reach (within API_MAX_PAGE_DEPTH); its `count` stops there.
+SEARCH_MAX_DEPTH = env_read("int", "SEARCH_MAX_DEPTH", default=1000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -233,14 +233,23 @@ def test_a_page_never_ranks_every_match(anon, brand, pg):
     assert reads and not any("ORDER BY CASE" in sql or "ORDER BY (CASE" in sql for sql in reads)
 
 
-def test_a_search_counts_up_to_the_depth_pages_reach(anon, brand, pg, settings):
-    settings.API_MAX_PAGE_DEPTH = 4
+@pytest.mark.parametrize(("api_depth", "search_depth"), [(100, 4), (4, 100)])
+def test_a_search_counts_up_to_the_depth_its_pages_reach(
+    anon, brand, pg, settings, api_depth, search_depth
+):
+    """A search's pages reach SEARCH_MAX_DEPTH rows, within API_MAX_PAGE_DEPTH, and its count
+    stops there; the list itself keeps its exact count."""
+    settings.API_MAX_PAGE_DEPTH, settings.SEARCH_MAX_DEPTH = api_depth, search_depth
     ProductFactory.create_batch(6, name="Oak Table", brand=brand)
     first = anon.get(URL, {"search": "oak", "page_size": 2}).json()
     assert first["count"] == 4  # 6 match; the pages reach 4 of them
     last = anon.get(first["next"]).json()
     assert len(last["results"]) == 2 and last["next"] is None
+    deeper = anon.get(URL, {"search": "oak", "page_size": 2, "page": 3})
+    assert deeper.status_code == 400 and deeper.json()["code"] == "page_too_deep"
+    assert deeper.json()["message"].endswith("Narrow the search to see more of it.")
     assert anon.get(URL, {"page_size": 2}).json()["count"] == 6  # the list itself: all of them
+    assert anon.get(URL, {"page_size": 2, "page": 3}).status_code == (200 if api_depth > 4 else 400)
 
 
 def test_admin_search_is_ranked_too(admin, catalog, pg):
