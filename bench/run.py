@@ -425,17 +425,17 @@ def access_log_quiet(path: Path, slowest_s: float = 0.0, limit: float = 180.0) -
     return size
 
 
-def access_log_2xx(path: Path, offset: int) -> tuple[int, int]:
-    """2xx product responses the server wrote after `offset` (in flight at the stop included),
-    and how many different paths (with their query) they were: the first answer of each path in
-    a run may be a page-cache miss, the others can be hits."""
+def access_log_2xx(path: Path, offset: int, prefix: str) -> tuple[int, int]:
+    """2xx responses under `prefix` (products) the server wrote after `offset` (in flight at the
+    stop included), and how many different paths (with their query) they were: the first answer
+    of each path in a run may be a page-cache miss, the others can be hits."""
     count, paths = 0, set()
     with path.open("rb") as f:
         f.seek(offset)
         for raw in f:
             match = _ACCESS.search(raw.decode(errors="replace"))
-            product = match and match["path"].startswith("/api/v1/product/")
-            if product and match["status"].startswith("2"):
+            wanted = match and match["path"].startswith(prefix)
+            if wanted and match["status"].startswith("2"):
                 count += 1
                 paths.add(match["path"])
     return count, len(paths)
@@ -884,7 +884,9 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     workload.connections,
                 )
                 access_log_quiet(server.access_log, slowest_s=result.max_us / 1e6)
-                served, distinct = access_log_2xx(server.access_log, offset)
+                reservations = workload.counts == "reserved"
+                prefix = "/api/v1/reservation/" if reservations else "/api/v1/product/"
+                served, distinct = access_log_2xx(server.access_log, offset, prefix)
                 if mode == "redis":
                     moved = manage(env, "manage.py", "flush_view_counts", timeout=120).strip()
                     log(f"  flush_view_counts: {moved}")

@@ -231,7 +231,7 @@ class ReservationViewSet(
                 reservation = services.reservation_hold(
                     actor=request.user, **serializer.validated_data
                 )
-                answer = status.HTTP_201_CREATED, self._read(reservation.pk)
+                answer = status.HTTP_201_CREATED, ReservationSerializer(reservation).data
             except services.InsufficientStockError as exc:
                 answer = exc.status_code, exception_body(exc)
             record.status_code, record.body = answer

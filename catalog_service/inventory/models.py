@@ -97,6 +97,12 @@ class Reservation(models.Model):
     def __str__(self) -> str:
         return f"{self.id} {self.status}"
 
+    @property
+    def line_list(self) -> list:
+        """Its lines: those just written when it was held (services), else from the database."""
+        held = getattr(self, "held_lines", None)
+        return held if held is not None else list(self.lines.all())
+
 
 class ReservationLine(models.Model):
     reservation = models.ForeignKey(Reservation, on_delete=models.PROTECT, related_name="lines")

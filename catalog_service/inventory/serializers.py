@@ -165,7 +165,7 @@ class ReservationLineSerializer(serializers.ModelSerializer):
 
 
 class ReservationSerializer(serializers.ModelSerializer):
-    lines = ReservationLineSerializer(many=True, read_only=True)
+    lines = ReservationLineSerializer(source="line_list", many=True, read_only=True)
 
     class Meta:
         model = Reservation

@@ -213,7 +213,9 @@ def _shortages(lines: list[Line], failed: int) -> list[dict]:
 
 
 def reservation_hold(*, lines: list[Line], ttl_seconds: int, actor) -> Reservation:
-    """Holds every line, or none: 409 insufficient_stock naming the lines that lack stock."""
+    """Holds every line, or none: 409 insufficient_stock naming the lines that lack stock. The
+    reservation comes back with its lines (`held_lines`, their products loaded): its answer is
+    written without reading it again, while the levels are still locked."""
     failed = None
     try:
         with transaction.atomic():
@@ -257,7 +259,7 @@ def reservation_hold(*, lines: list[Line], ttl_seconds: int, actor) -> Reservati
                         )
                     )
             _availability_refresh([line.product.pk for line in lines], actor)
-            ReservationLine.objects.bulk_create(held)
+            reservation.held_lines = ReservationLine.objects.bulk_create(held)
             StockMovement.objects.bulk_create(movements)
     except _Rollback:
         raise InsufficientStockError(
