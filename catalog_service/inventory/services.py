@@ -62,26 +62,40 @@ def availability_of(available: int, threshold: int) -> str:
 
 
 def _availability_refresh(product_ids, actor) -> None:
-    """Locks the products (in id order, after their levels) and records the availability their
-    active locations now give them."""
+    """Locks the products (in id order, after their levels), then reads what their active
+    locations hold, and records each availability that changed. Statements written once: this
+    runs in every stock write, while its levels are locked."""
     ids = sorted(set(product_ids))
-    # FOR NO KEY UPDATE: it waits for another stock write of the product, not for the key
-    # share locks that rows referring to the product (reservation lines) take.
-    locked = Product.objects.select_related("brand").select_for_update(of=("self",), no_key=True)
-    products = list(locked.filter(pk__in=ids).order_by("pk"))  # brand: for the cache's copy
-    totals = {
-        row["product_id"]: row
-        for row in StockLevel.objects.filter(product_id__in=ids, location__active=True)
-        .values("product_id")
-        .annotate(available=Sum(F("on_hand") - F("reserved")), threshold=Sum("low_stock_threshold"))
-    }
-    for product in products:
-        total = totals.get(product.pk, {"available": 0, "threshold": 0})
-        catalog_services.product_availability_set(
-            product=product,
-            availability=availability_of(total["available"], total["threshold"]),
-            actor=actor,
+    marks = ", ".join(["%s"] * len(ids))
+    products, levels, locations = (
+        connection.ops.quote_name(model._meta.db_table) for model in (Product, StockLevel, Location)
+    )
+    # FOR NO KEY UPDATE: it waits for another stock write of the product, not for the key share
+    # locks that rows referring to the product (reservation lines) take. Not on SQLite.
+    lock = f" {connection.ops.for_update_sql(no_key=True)}"
+    if not connection.features.has_select_for_update:
+        lock = ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, availability FROM {products} WHERE id IN ({marks}) ORDER BY id{lock}",  # noqa: S608 - model names
+            ids,
         )
+        shown = dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT s.product_id, sum(s.on_hand - s.reserved), sum(s.low_stock_threshold) "  # noqa: S608 - model names
+            f"FROM {levels} s JOIN {locations} l ON l.id = s.location_id "
+            f"WHERE l.active AND s.product_id IN ({marks}) GROUP BY s.product_id",
+            ids,
+        )
+        totals = {pk: (available, threshold) for pk, available, threshold in cursor.fetchall()}
+    for pk, availability in shown.items():
+        now = availability_of(*totals.get(pk, (0, 0)))
+        if now != availability:  # rare: a crossing; the product's row is locked already
+            catalog_services.product_availability_set(
+                product=Product.objects.select_related("brand").get(pk=pk),
+                availability=now,
+                actor=actor,
+            )
 
 
 def _level_ensured(product: Product, location: Location) -> None:
