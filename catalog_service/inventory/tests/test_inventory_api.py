@@ -367,3 +367,26 @@ def test_a_product_with_stock_on_record_is_not_deleted(admin, product, warehouse
 @pytest.mark.timeout(300)
 def test_stock_on_sqlite():
     pytest_on_sqlite("-k", "not crossings and not sqlite", HERE, timeout=280)
+
+
+def test_a_crossing_notifies_every_admin_once(admin, admin_user, order_system, product, warehouse):
+    """The order system's hold that empties the product is one change event, fanned out to
+    every admin (the actor is no admin); the holds before it, which changed nothing shown,
+    are none."""
+    from catalog_service.accounts.tests.factories import AdminFactory
+    from catalog_service.notifications.models import Delivery
+    from catalog_service.notifications.services import events_fan_out
+
+    others = AdminFactory.create_batch(2)
+    receive(admin, product.pk, warehouse, 3)
+    events_fan_out()
+    for key in ("a", "b", "c"):
+        assert (
+            hold(order_system, [{"product": product.pk, "quantity": 1}], key=key).status_code == 201
+        )
+    events_fan_out()
+    event = ProductChangeEvent.objects.filter(product_id=product.pk).latest("id")
+    assert event.changes == {"availability": ["in_stock", "out_of_stock"]}
+    assert event.actor_username == "orders"
+    recipients = sorted(Delivery.objects.filter(event=event).values_list("recipient_id", flat=True))
+    assert recipients == sorted([admin_user.pk, *(other.pk for other in others)])
