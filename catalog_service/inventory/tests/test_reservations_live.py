@@ -143,3 +143,47 @@ def test_a_server_killed_mid_reservations_loses_nothing(live_api, redis_db, sett
     level = StockLevel.objects.get(product=product, location=location)
     assert level.reserved == Reservation.objects.count() >= held
     assert _audited()
+
+
+@pytest.mark.timeout(180)
+def test_the_worker_expires_what_was_held_and_a_late_commit_is_refused(
+    live_api, celery_worker_process, redis_db, settings, brand
+):
+    """The API and a real worker with its scheduler: a reservation left alone past its time is
+    released by the periodic task, exactly its units, and its commit afterwards is 409."""
+    env = {
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.REDIS_URL,
+        "THROTTLE_ANON_RATE": "",
+        "THROTTLE_AUTH_RATE": "",
+        "RESERVATION_EXPIRY_SWEEP_SECONDS": "0.5",
+    }
+    server = live_api(**env)
+    celery_worker_process(**env, WORKER_BEAT="true")
+    admin, location, [product] = _stocked(brand, 10)
+    headers = {"Authorization": f"Bearer {RefreshToken.for_user(admin).access_token}"}
+
+    def reserve(key, quantity, ttl):
+        return requests.post(
+            f"{server.url}/api/v1/reservation/",
+            json={"lines": [{"product": product.pk, "quantity": quantity}], "ttl_seconds": ttl},
+            headers={**headers, "Idempotency-Key": key},
+            timeout=30,
+        )
+
+    short, kept = reserve("short", 3, 1).json(), reserve("kept", 2, 600).json()
+    level = StockLevel.objects.filter(product=product, location=location)
+    assert level.get().reserved == 5
+    deadline = time.monotonic() + 30
+    while Reservation.objects.get(pk=short["id"]).status == "held":
+        assert time.monotonic() < deadline, "the worker did not expire the reservation"
+        time.sleep(0.2)
+    assert Reservation.objects.get(pk=short["id"]).status == "expired"
+    assert Reservation.objects.get(pk=kept["id"]).status == "held"
+    assert (level.get().on_hand, level.get().reserved) == (10, 2)  # exactly its 3 units back
+    assert StockMovement.objects.filter(reason="expiry").get().reserved_delta == -3
+    late = requests.post(
+        f"{server.url}/api/v1/reservation/{short['id']}/commit/", headers=headers, timeout=30
+    )
+    assert late.status_code == 409 and late.json()["code"] == "reservation_closed"
+    assert _audited()
