@@ -32,7 +32,7 @@ class LocationAdmin(admin.ModelAdmin):
                 location=Location.objects.get(pk=obj.pk), data=data, actor=request.user
             )
         else:
-            obj.save()
+            obj.pk = services.location_create(code=obj.code, name=obj.name, active=obj.active).pk
 
 
 @admin.register(StockLevel)

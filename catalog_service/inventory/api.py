@@ -93,6 +93,12 @@ class LocationViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
     queryset = Location.objects.all()
     filter_backends = []
 
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        location = services.location_create(**serializer.validated_data)
+        return Response(self.get_serializer(location).data, status=status.HTTP_201_CREATED)
+
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():

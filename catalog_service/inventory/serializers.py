@@ -4,18 +4,22 @@ from rest_framework import serializers
 
 from catalog_service.catalog.models import Product
 from catalog_service.core.fields import TrimmedCharField
+from catalog_service.core.pagination import BIGINT_MAX
+from catalog_service.core.text import single_line_validator
 
 from .models import Location, Reservation, ReservationLine, StockLevel, StockMovement
 from .services import Line
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    name = TrimmedCharField(max_length=100)
+    name = TrimmedCharField(max_length=100, validators=[single_line_validator])
 
     class Meta:
         model = Location
         fields = ("id", "code", "name", "active", "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
+        # a taken code is the services' 409 location_code_taken, as for SKUs and brand names
+        extra_kwargs = {"code": {"validators": []}}
 
 
 # Quantities are declared, not derived from the models: the model fields' ranges depend on the
@@ -75,10 +79,10 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
 class StockMovementInputSerializer(serializers.Serializer):
     product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), pk_field=serializers.IntegerField()
+        queryset=Product.objects.all(), pk_field=serializers.IntegerField(max_value=BIGINT_MAX)
     )
     location = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), pk_field=serializers.IntegerField()
+        queryset=Location.objects.all(), pk_field=serializers.IntegerField(max_value=BIGINT_MAX)
     )
     delta = serializers.IntegerField(
         min_value=-(2**31) + 1,
@@ -93,7 +97,7 @@ class StockMovementInputSerializer(serializers.Serializer):
 
 class ReservationLineInputSerializer(serializers.Serializer):
     product = serializers.IntegerField(
-        required=False, min_value=1, help_text="Product id (or give `sku`)."
+        required=False, min_value=1, max_value=BIGINT_MAX, help_text="Product id (or give `sku`)."
     )
     sku = TrimmedCharField(
         required=False, max_length=64, help_text="Product SKU, ignoring case (or give `product`)."
@@ -103,6 +107,7 @@ class ReservationLineInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=1,
+        max_value=BIGINT_MAX,
         help_text="Location id; without it, the first active location that has the quantity.",
     )
 

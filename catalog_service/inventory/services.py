@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 
 from catalog_service.catalog import services as catalog_services
 from catalog_service.catalog.models import Availability, Product
-from catalog_service.core.exceptions import ConflictError
+from catalog_service.core.exceptions import ConflictError, save_or_conflict
 
 from .models import Location, Reservation, ReservationLine, StockLevel, StockMovement
 
@@ -66,6 +66,8 @@ def _availability_refresh(product_ids, actor) -> None:
     locations hold, and records each availability that changed. Statements written once: this
     runs in every stock write, while its levels are locked."""
     ids = sorted(set(product_ids))
+    if not ids:
+        return
     marks = ", ".join(["%s"] * len(ids))
     products, levels, locations = (
         connection.ops.quote_name(model._meta.db_table) for model in (Product, StockLevel, Location)
@@ -142,13 +144,34 @@ def threshold_set(*, level: StockLevel, low_stock_threshold: int, actor) -> Stoc
     return level
 
 
+class LocationCodeTakenError(ConflictError):
+    default_code = "location_code_taken"
+
+    def __init__(self, code: str):
+        super().__init__(f"A location with code {code!r} already exists.", field="code")
+
+
+def _ensure_code_free(code: str, exclude_pk: int | None = None) -> None:
+    if Location.objects.filter(code=code).exclude(pk=exclude_pk).exists():
+        raise LocationCodeTakenError(code)
+
+
+def location_create(*, code: str, name: str, active: bool = True) -> Location:
+    _ensure_code_free(code)
+    location = Location(code=code, name=name, active=active)
+    save_or_conflict(location, LocationCodeTakenError(code))
+    return location
+
+
 @transaction.atomic
 def location_update(*, location: Location, data: dict, actor) -> Location:
     """Renames or (de)activates a location; the availability of what it holds follows."""
     was_active = location.active
+    if "code" in data:
+        _ensure_code_free(data["code"], exclude_pk=location.pk)
     for field, value in data.items():
         setattr(location, field, value)
-    location.save()
+    save_or_conflict(location, LocationCodeTakenError(location.code))
     if location.active != was_active:
         product_ids = StockLevel.objects.filter(location=location).values_list(
             "product_id", flat=True

@@ -390,3 +390,21 @@ def test_a_crossing_notifies_every_admin_once(admin, admin_user, order_system, p
     assert event.actor_username == "orders"
     recipients = sorted(Delivery.objects.filter(event=event).values_list("recipient_id", flat=True))
     assert recipients == sorted([admin_user.pk, *(other.pk for other in others)])
+
+
+def test_locations_codes_are_unique_and_an_empty_location_changes_freely(admin, warehouse, store):
+    taken = admin.patch(f"{LOCATION}{store}/", {"code": "wh-1"}, format="json")
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "location_code_taken"
+    assert taken.json()["fields"] == {"code": ["A location with code 'wh-1' already exists."]}
+    again = admin.post(LOCATION, {"code": "wh-1", "name": "Again"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "location_code_taken"
+    # a location that holds nothing: (de)activating it changes no product
+    for active in (False, True):
+        response = admin.put(
+            f"{LOCATION}{store}/",
+            {"code": "store-1", "name": "Store", "active": active},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["active"] is active
