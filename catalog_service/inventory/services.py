@@ -25,7 +25,14 @@ from catalog_service.catalog import services as catalog_services
 from catalog_service.catalog.models import Availability, Product
 from catalog_service.core.exceptions import ConflictError, save_or_conflict
 
-from .models import Location, Reservation, ReservationLine, StockLevel, StockMovement
+from .models import (
+    IdempotentRequest,
+    Location,
+    Reservation,
+    ReservationLine,
+    StockLevel,
+    StockMovement,
+)
 
 Reason = StockMovement.Reason
 
@@ -382,6 +389,14 @@ def reservations_expire(limit: int = 500) -> int:
                 _close(reservation, Reservation.Status.EXPIRED, None)
                 expired += 1
     return expired
+
+
+def idempotent_requests_prune() -> int:
+    """Forgets the answers stored under Idempotency-Keys older than IDEMPOTENCY_KEY_SECONDS (a
+    client retries within minutes; the reservations themselves stay). Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_SECONDS)
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def audit() -> list[dict]:

@@ -181,6 +181,8 @@ RESERVATION_EXPIRY_SWEEP_SECONDS = env_read(
     "float", "RESERVATION_EXPIRY_SWEEP_SECONDS", default=30.0
 )
 RESERVATION_MAX_LINES = 100
+# How long the first answer to an Idempotency-Key is kept (a replay after that holds anew).
+IDEMPOTENCY_KEY_SECONDS = env_read("int", "IDEMPOTENCY_KEY_SECONDS", default=86_400)
 # A line without a location is taken from the first active location that has it; when another
 # hold takes it first, it chooses again, at most this many times.
 INVENTORY_HOLD_TRIES = 5
@@ -266,6 +268,10 @@ CELERY_BEAT_SCHEDULE["notification-events-relay"] = {
 CELERY_BEAT_SCHEDULE["notification-deliveries-sweep"] = {
     "task": "catalog_service.notifications.tasks.deliveries_sweep",
     "schedule": NOTIFICATION_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["idempotent-requests-prune"] = {
+    "task": "catalog_service.inventory.tasks.idempotent_requests_prune",
+    "schedule": 3600,
 }
 CELERY_BEAT_SCHEDULE["reservations-expire"] = {
     "task": "catalog_service.inventory.tasks.reservations_expire",

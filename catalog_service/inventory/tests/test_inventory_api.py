@@ -408,3 +408,17 @@ def test_locations_codes_are_unique_and_an_empty_location_changes_freely(admin, 
         )
         assert response.status_code == 200, response.content
         assert response.json()["active"] is active
+
+
+def test_idempotency_keys_are_forgotten_after_their_time(admin, product, warehouse, settings):
+    from catalog_service.inventory.models import IdempotentRequest
+
+    receive(admin, product.pk, warehouse, 5)
+    assert hold(admin, [{"product": product.pk, "quantity": 1}], key="old").status_code == 201
+    assert hold(admin, [{"product": product.pk, "quantity": 1}], key="new").status_code == 201
+    IdempotentRequest.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_SECONDS + 1)
+    )
+    assert services.idempotent_requests_prune() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+    assert Reservation.objects.count() == 2  # the reservations stay
