@@ -5,6 +5,7 @@ from catalog_service.core.text import identifier_normalized
 
 from . import services
 from .models import Brand, Product
+from .selectors import product_locked
 
 
 class BrandForm(forms.ModelForm):
@@ -23,7 +24,7 @@ class BrandAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            original = Brand.objects.get(pk=obj.pk)
+            original = Brand.objects.select_for_update().get(pk=obj.pk)  # as product_locked
             services.brand_update(brand=original, name=form.cleaned_data["name"])
         else:
             obj.pk = services.brand_create(name=form.cleaned_data["name"]).pk
@@ -61,7 +62,11 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {field: form.cleaned_data[field] for field in Product.WRITABLE_FIELDS}
         if change:
-            original = Product.objects.get(pk=obj.pk)
+            # Locked until the admin's own transaction ends (Django wraps the change view in
+            # one), as the API locks it: the change recorded is against the row as it is now.
+            original = product_locked(obj.pk)
+            if original is None:
+                raise Product.DoesNotExist(obj.pk)
             services.product_update(product=original, actor=request.user, data=data)
         else:
             obj.pk = services.product_create(actor=request.user, **data).pk
