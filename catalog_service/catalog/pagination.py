@@ -64,9 +64,6 @@ class SearchMatches:
     def count(self) -> int:
         return search.matches_count(self.queryset, self.request, search_depth())
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __getitem__(self, rows: slice) -> list:
         if search.ranked(self.queryset):
             return search.ranked_page(self.queryset, rows.start, rows.stop)

@@ -84,23 +84,18 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """What a page too deep says (a format string: page, depth, deepest, page_size)."""
         return self.too_deep_message
 
-    def check_depth(
-        self, number, page_size: int, depth: int | None = None, message: str | None = None
-    ) -> None:
-        """Raises PageTooDeep when page `number` would start beyond `depth` rows
-        (API_MAX_PAGE_DEPTH unless given). The first page is always served; a number that is no
-        integer is left to Django's paginator (404), which reads it the same way."""
+    def check_depth(self, number, page_size: int, depth: int, message: str) -> None:
+        """Raises PageTooDeep when page `number` would start beyond `depth` rows. The first page
+        is always served; a number that is no integer is left to Django's paginator (404), which
+        reads it the same way."""
         try:
             number = int(number)
         except (TypeError, ValueError):
             return
-        depth = settings.API_MAX_PAGE_DEPTH if depth is None else depth
         if number > 1 and (number - 1) * page_size >= depth:
             deepest = max(1, -(-depth // page_size))
             raise PageTooDeep(
-                (message or self.too_deep_message).format(
-                    page=number, depth=depth, deepest=deepest, page_size=page_size
-                )
+                message.format(page=number, depth=depth, deepest=deepest, page_size=page_size)
             )
 
 

@@ -35,6 +35,9 @@ from .models import (
 )
 
 Reason = StockMovement.Reason
+# The tables the statements written by hand name (the models' own names).
+_PRODUCTS, _LEVELS = Product._meta.db_table, StockLevel._meta.db_table
+_LOCATIONS = Location._meta.db_table
 
 
 class InsufficientStockError(ConflictError):
@@ -76,9 +79,6 @@ def _availability_refresh(product_ids, actor) -> None:
     if not ids:
         return
     marks = ", ".join(["%s"] * len(ids))
-    products, levels, locations = (
-        connection.ops.quote_name(model._meta.db_table) for model in (Product, StockLevel, Location)
-    )
     # FOR NO KEY UPDATE: it waits for another stock write of the product, not for the key share
     # locks that rows referring to the product (reservation lines) take. Not on SQLite.
     lock = f" {connection.ops.for_update_sql(no_key=True)}"
@@ -86,13 +86,13 @@ def _availability_refresh(product_ids, actor) -> None:
         lock = ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, availability FROM {products} WHERE id IN ({marks}) ORDER BY id{lock}",  # noqa: S608 - model names
+            f"SELECT id, availability FROM {_PRODUCTS} WHERE id IN ({marks}) ORDER BY id{lock}",  # noqa: S608 - model names
             ids,
         )
         shown = dict(cursor.fetchall())
         cursor.execute(
             f"SELECT s.product_id, sum(s.on_hand - s.reserved), sum(s.low_stock_threshold) "  # noqa: S608 - model names
-            f"FROM {levels} s JOIN {locations} l ON l.id = s.location_id "
+            f"FROM {_LEVELS} s JOIN {_LOCATIONS} l ON l.id = s.location_id "
             f"WHERE l.active AND s.product_id IN ({marks}) GROUP BY s.product_id",
             ids,
         )
@@ -191,7 +191,6 @@ def location_update(*, location: Location, data: dict, actor) -> Location:
 # Without a location, the first active location (by id) that has them; a concurrent hold can take
 # them between the choice and the update, which then re-checks and changes nothing: the next try
 # chooses again.
-_LEVELS, _LOCATIONS = StockLevel._meta.db_table, Location._meta.db_table
 _HOLD_AT = (
     f"UPDATE {_LEVELS} SET reserved = reserved + %s, updated_at = %s "  # noqa: S608 - model names
     "WHERE product_id = %s AND location_id = %s AND on_hand - reserved >= %s "
@@ -330,16 +329,24 @@ def _close(reservation: Reservation, status: str, actor) -> None:
     }[status]
     now = timezone.now()
     lines = sorted(reservation.lines.all(), key=lambda line: (line.product_id, line.location_id))
+    level_ids = {
+        (product, location): pk
+        for pk, product, location in StockLevel.objects.filter(
+            product_id__in={line.product_id for line in lines},
+            location_id__in={line.location_id for line in lines},
+        ).values_list("pk", "product_id", "location_id")
+    }
     movements = []
     for line in lines:
-        levels = StockLevel.objects.filter(product_id=line.product_id, location_id=line.location_id)
+        level_id = level_ids[line.product_id, line.location_id]
         changes = {"reserved": F("reserved") - line.quantity, "updated_at": now}
         if sale:
             changes["on_hand"] = F("on_hand") - line.quantity
-        levels.update(**changes)  # the CHECK constraints refuse anything below zero
+        # in (product, location) order, as holds lock them; the CHECKs refuse anything below 0
+        StockLevel.objects.filter(pk=level_id).update(**changes)
         movements.append(
             StockMovement(
-                level=levels.get(),
+                level_id=level_id,
                 reserved_delta=-line.quantity,
                 on_hand_delta=-line.quantity if sale else 0,
                 reason=reason,
