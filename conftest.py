@@ -1,9 +1,17 @@
 """Fixtures shared by every test module."""
 
+import contextlib
+import io
+import os
 import shutil
+import uuid
+from pathlib import Path
 
+import pika
 import pytest
 import redis as redis_lib
+from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import DatabaseError, connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -11,7 +19,14 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory, UserFactory
 from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core.redis import redis_reset
-from testing.services import LiveServer, RedisServer, Worker, unavailable
+from testing.services import (
+    RABBITMQ_SERVER,
+    LiveServer,
+    RabbitMQServer,
+    RedisServer,
+    Worker,
+    unavailable,
+)
 
 
 @pytest.fixture
@@ -45,6 +60,13 @@ def member_user(db):
 @pytest.fixture
 def member(member_user) -> APIClient:
     return client_for(member_user)
+
+
+@pytest.fixture
+def order_system(db):
+    """The order system's service account, as `manage.py service_account_create` makes it."""
+    call_command("service_account_create", "--username", "orders", stdout=io.StringIO())
+    return client_for(Group.objects.get(name="order-system").user_set.get())
 
 
 @pytest.fixture
@@ -158,3 +180,30 @@ def private_redis():
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def private_rabbitmq():
+    """A RabbitMQ node of the test's own on free ports, which the test may stop and start."""
+    if not Path(RABBITMQ_SERVER).exists():
+        unavailable("rabbitmq-server is not installed")
+    server = RabbitMQServer().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def events_broker(settings):
+    """Events published to the machine's RabbitMQ (EVENTS_TEST_BROKER_URL), on an exchange of
+    this test's own, deleted afterwards."""
+    url = os.environ.get("EVENTS_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    try:
+        connection_ = pika.BlockingConnection(pika.URLParameters(url))
+    except (pika.exceptions.AMQPError, OSError) as exc:
+        unavailable(f"RabbitMQ at {url} is unreachable: {exc!r}")
+    settings.EVENTS_BROKER_URL = url
+    settings.EVENTS_EXCHANGE = f"catalog.events.test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    yield url
+    with contextlib.suppress(pika.exceptions.AMQPError):
+        connection_.channel().exchange_delete(settings.EVENTS_EXCHANGE)
+    connection_.close()

@@ -241,6 +241,71 @@ class PostgresServer:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
+# Debian's wrapper in /usr/sbin sends every node's output to one shared log: call the script.
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+
+
+class RabbitMQServer:
+    """A private RabbitMQ node on free ports, so a test can stop and start it without touching
+    the machine's broker (rabbitmqctl stop_app / start_app, as an operator would)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.node = f"catalog-test-{os.getpid()}-{self.port}@localhost"
+        self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+        self.base = Path(tempfile.mkdtemp(prefix="rabbitmq-"))
+
+    def _ctl(self, *command: str, timeout: float = 60) -> None:
+        subprocess.run(
+            ["rabbitmqctl", "-n", self.node, *command],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+
+    def start(self) -> "RabbitMQServer":
+        shutil.chown(self.base, "rabbitmq")
+        env = {
+            "HOME": "/var/lib/rabbitmq",
+            "PATH": os.environ["PATH"],
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq"),
+        }
+        assignments = [f"{key}={value}" for key, value in env.items()]
+        subprocess.run(
+            ["runuser", "-u", "rabbitmq", "--", "env", *assignments, RABBITMQ_SERVER, "-detached"],
+            check=True,
+            capture_output=True,
+            cwd="/var/lib/rabbitmq",
+        )
+        deadline = time.monotonic() + 60
+        while True:  # the node registers itself a moment after -detached returns
+            try:
+                self._ctl("await_startup", "--timeout", "30")
+                return self
+            except subprocess.CalledProcessError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def stop_app(self) -> None:
+        self._ctl("stop_app")
+
+    def start_app(self) -> None:
+        self._ctl("start_app")
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self._ctl("stop")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 def nginx_binary() -> str | None:
     """The nginx executable (Debian installs it in /usr/sbin, not always on a user's PATH)."""
     return shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")

@@ -11,7 +11,7 @@ from catalog_service.core.text import identifier_normalized, single_line_validat
 
 from .models import Brand, Product
 from .search import search_words_add
-from .signals import product_changed
+from .signals import brand_changed, product_changed
 
 # Derived from the model once per process: Product.WRITABLE_FIELDS is the one list to keep.
 PRODUCT_FIELDS = Product.WRITABLE_FIELDS
@@ -206,6 +206,7 @@ def brand_create(*, name: str) -> Brand:
     _ensure_brand_name_free(name)
     brand = Brand(name=name)
     save_or_conflict(brand, BrandNameTakenError(name))
+    brand_changed.send(sender=Brand, brand=brand, action="created", changes={})
     return brand
 
 
@@ -217,8 +218,10 @@ def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
     if name == brand.name:
         return brand
     _ensure_brand_name_free(name, exclude_pk=brand.pk)
+    changes = {"name": (brand.name, name)}
     brand.name = name
     save_or_conflict(brand, BrandNameTakenError(name), update_fields=["name", "updated_at"])
+    brand_changed.send(sender=Brand, brand=brand, action="updated", changes=changes)
     from . import cache
 
     cache.every_product_after_commit()  # a renamed brand shows in each of its products
@@ -227,8 +230,11 @@ def brand_update(*, brand: Brand, name: str | None = None) -> Brand:
 
 @transaction.atomic
 def brand_delete(*, brand: Brand) -> None:
+    brand_id = brand.pk
     try:
         with transaction.atomic():
             brand.delete()
     except ProtectedError as exc:
         raise BrandInUseError(brand, brand.products.count()) from exc
+    brand.pk = brand_id
+    brand_changed.send(sender=Brand, brand=brand, action="deleted", changes={})

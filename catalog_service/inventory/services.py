@@ -33,6 +33,7 @@ from .models import (
     StockLevel,
     StockMovement,
 )
+from .signals import stock_changed
 
 Reason = StockMovement.Reason
 # The tables the statements written by hand name (the models' own names).
@@ -107,6 +108,20 @@ def _availability_refresh(product_ids, actor) -> None:
             )
 
 
+def _deltas(movements: list[StockMovement]) -> dict[int, dict[str, int]]:
+    """What the movements did to each level, as stock_changed reports it."""
+    deltas: dict[int, dict[str, int]] = {}
+    for movement in movements:
+        change = deltas.setdefault(movement.level_id, {})
+        for field, delta in (
+            ("on_hand", movement.on_hand_delta),
+            ("reserved", movement.reserved_delta),
+        ):
+            if delta:
+                change[field] = change.get(field, 0) + delta
+    return deltas
+
+
 def _level_ensured(product: Product, location: Location) -> None:
     StockLevel.objects.bulk_create(
         [StockLevel(product=product, location=location)], ignore_conflicts=True
@@ -137,15 +152,19 @@ def stock_move(
     StockMovement.objects.create(
         level=level, on_hand_delta=delta, reason=reason, note=note, actor=actor
     )
+    stock_changed.send(StockLevel, deltas={level.pk: {"on_hand": delta}})
     _availability_refresh([product.pk], actor)
     return level
 
 
 @transaction.atomic
 def threshold_set(*, level: StockLevel, low_stock_threshold: int, actor) -> StockLevel:
-    StockLevel.objects.filter(pk=level.pk).update(
-        low_stock_threshold=low_stock_threshold, updated_at=timezone.now()
-    )
+    was = StockLevel.objects.select_for_update().values_list("low_stock_threshold", flat=True)
+    if change := low_stock_threshold - was.get(pk=level.pk):
+        StockLevel.objects.filter(pk=level.pk).update(
+            low_stock_threshold=low_stock_threshold, updated_at=timezone.now()
+        )
+        stock_changed.send(StockLevel, deltas={level.pk: {"low_stock_threshold": change}})
     _availability_refresh([level.product_id], actor)
     level.refresh_from_db()
     return level
@@ -301,6 +320,7 @@ def reservation_hold(*, lines: list[Line], ttl_seconds: int, actor) -> Reservati
                             created_at=now,
                         )
                     )
+            stock_changed.send(StockLevel, deltas=_deltas(movements))
             _availability_refresh([line.product.pk for line in lines], actor)
             reservation.held_lines = ReservationLine.objects.bulk_create(held)
             StockMovement.objects.bulk_create(movements)
@@ -356,6 +376,7 @@ def _close(reservation: Reservation, status: str, actor) -> None:
             )
         )
     StockMovement.objects.bulk_create(movements)
+    stock_changed.send(StockLevel, deltas=_deltas(movements))
     reservation.status, reservation.closed_at = status, now
     reservation.save(update_fields=["status", "closed_at"])
     _availability_refresh([line.product_id for line in lines], actor)

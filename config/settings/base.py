@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "catalog_service.catalog",
     "catalog_service.analytics",
     "catalog_service.inventory",
+    "catalog_service.events",
     "catalog_service.notifications",
 ]
 
@@ -277,6 +278,33 @@ CELERY_BEAT_SCHEDULE["reservations-expire"] = {
     "task": "catalog_service.inventory.tasks.reservations_expire",
     "schedule": RESERVATION_EXPIRY_SWEEP_SECONDS,
     "options": {"expires": max(RESERVATION_EXPIRY_SWEEP_SECONDS * 2, 5.0)},
+}
+
+# Events: every committed change of a product, brand, category or stock level is recorded in the
+# outbox (events.Event) and, with EVENTS_BROKER_URL set (amqp://...), published to RabbitMQ by
+# the relay the worker's scheduler runs. Without it they are recorded, visible in Django admin,
+# and kept EVENTS_RETENTION_SECONDS; published ones are kept as long, then pruned.
+EVENTS_BROKER_URL = env_read("str", "EVENTS_BROKER_URL", default="")
+EVENTS_EXCHANGE = env_read("str", "EVENTS_EXCHANGE", default="catalog.events")
+EVENTS_SOURCE = env_read("str", "EVENTS_SOURCE", default="/catalog")
+EVENTS_TYPE_PREFIX = env_read("str", "EVENTS_TYPE_PREFIX", default="com.example.catalog")
+EVENTS_RETENTION_SECONDS = env_read("int", "EVENTS_RETENTION_SECONDS", default=7 * 86_400)
+# Beat starts a relay this often; each publishes as events commit for about as long.
+EVENTS_RELAY_SECONDS = env_read("float", "EVENTS_RELAY_SECONDS", default=10.0)
+EVENTS_RELAY_POLL_SECONDS = env_read("float", "EVENTS_RELAY_POLL_SECONDS", default=0.05)
+EVENTS_RELAY_BATCH = env_read("int", "EVENTS_RELAY_BATCH", default=500)
+EVENTS_RELAY_RETRY_SECONDS = env_read("float", "EVENTS_RELAY_RETRY_SECONDS", default=0.5)
+EVENTS_RELAY_RETRY_MAX_SECONDS = env_read("float", "EVENTS_RELAY_RETRY_MAX_SECONDS", default=30.0)
+EVENTS_BROKER_TIMEOUT = env_read("float", "EVENTS_BROKER_TIMEOUT", default=10.0)
+if EVENTS_BROKER_URL:
+    CELERY_BEAT_SCHEDULE["events-relay"] = {
+        "task": "catalog_service.events.tasks.events_relay",
+        "schedule": EVENTS_RELAY_SECONDS,
+        "options": {"expires": EVENTS_RELAY_SECONDS},
+    }
+CELERY_BEAT_SCHEDULE["events-prune"] = {
+    "task": "catalog_service.events.tasks.events_prune",
+    "schedule": 3600,
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -25,6 +25,7 @@ LAYERS = (
     "analytics",
     "catalog",
     "inventory",
+    "events",
     "notifications",
 )
 # An app's modules the tasks call: none of them may import the app's tasks.

@@ -7,7 +7,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -16,7 +15,6 @@ from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.inventory import services
 from catalog_service.inventory.models import Reservation, StockLevel, StockMovement
 from catalog_service.notifications.models import ProductChangeEvent
-from conftest import client_for
 from testing.sqlite import pytest_on_sqlite
 
 HERE = __file__
@@ -27,13 +25,6 @@ LOCATION, STOCK, MOVEMENT, RESERVATION = (
     "/api/v1/stock/movement/",
     "/api/v1/reservation/",
 )
-
-
-@pytest.fixture
-def order_system(db):
-    """The order system's service account, as `manage.py service_account_create` makes it."""
-    call_command("service_account_create", "--username", "orders", stdout=io.StringIO())
-    return client_for(Group.objects.get(name="order-system").user_set.get())
 
 
 @pytest.fixture
