@@ -440,5 +440,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # pika tells every connection's steps at INFO; the relay logs what matters itself.
+        "pika": {"level": "WARNING"},
+    },
 }
