@@ -20,7 +20,7 @@ help:
 	@echo "  make test        run the whole test suite (PostgreSQL and Redis at DATABASE_URL / REDIS_URL)"
 	@echo "  make lint        ruff (lint and format check), migrations check, hadolint, actionlint"
 	@echo "  make format      ruff: fix what it can and format"
-	@echo "  make schema      regenerate the committed OpenAPI schema (openapi.yaml)"
+	@echo "  make schema      regenerate the committed API documents: openapi.yaml and asyncapi.yaml"
 	@echo "  make e2e         serve the API on a fresh SQLite database and run the Postman collection (newman)"
 	@echo "  make demo        the demo data of the old system's Postman collection, into an empty database"
 	@echo "  make seed-e2e    that collection run by newman against the demo data on a fresh database"
@@ -92,6 +92,7 @@ format: install
 
 schema: install
 	DEBUG=false SECRET_KEY=schema JWT_SIGNING_KEY=schema $(PY) manage.py spectacular --file openapi.yaml --validate
+	DEBUG=false SECRET_KEY=schema JWT_SIGNING_KEY=schema $(PY) manage.py asyncapi --file asyncapi.yaml
 
 clean:
 	rm -rf $(TOOLS) $(VENV) var/*.sqlite3
