@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import pika
 import psycopg
 import redis
 from psycopg import sql
@@ -67,6 +69,7 @@ class Config:
     admin_url: str
     redis_url: str
     keep_logs: bool
+    amqp_url: str
     only: list[str]
     modes: list[str]
 
@@ -111,6 +114,11 @@ def parse_args() -> Config:
         help="a Redis database of its own: it is flushed before every workload",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the server logs")
+    parser.add_argument(
+        "--amqp-url",
+        default=env("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        help="RabbitMQ for the event relay's figures (an exchange of the run's own, deleted after)",
+    )
     parser.add_argument(
         "--only",
         type=_names,
@@ -693,6 +701,79 @@ def relay_drain(setup_env: dict) -> str:
     return summary
 
 
+class EventStream:
+    """The event relay beside a workload: `manage.py publish_events` publishing as the API
+    commits, and a consumer (a queue bound to every routing key) taking each event's lag from its
+    change (`ce-time`) to its receipt, on an exchange of this run's own."""
+
+    def __init__(self, config: Config, env: dict, logs: Path):
+        self.exchange = f"catalog.events.bench-{os.getpid()}"
+        self.env = {**env, "EVENTS_BROKER_URL": config.amqp_url, "EVENTS_EXCHANGE": self.exchange}
+        self.url, self.logs = config.amqp_url, logs
+        self.lags: list[float] = []
+        self.bound, self.done = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._consume, daemon=True)
+        self.thread.start()
+        if not self.bound.wait(30):
+            raise SystemExit(f"RabbitMQ at {self.url}: no queue bound in 30 s")
+
+    def _consume(self) -> None:
+        connection = pika.BlockingConnection(pika.URLParameters(self.url))
+        channel = connection.channel()
+        channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(queue, self.exchange, routing_key="catalog.#")
+        self.bound.set()
+        for method, properties, _ in channel.consume(queue, auto_ack=True, inactivity_timeout=0.2):
+            if method is not None:
+                sent = datetime.fromisoformat(properties.headers["ce-time"].replace("Z", "+00:00"))
+                self.lags.append(time.time() - sent.timestamp())
+            elif self.done.is_set():
+                break
+        channel.exchange_delete(self.exchange)
+        connection.close()
+
+    def relay(self, seconds: float) -> subprocess.Popen:
+        """The relay, publishing as events commit for `seconds`."""
+        log_file = (self.logs / "relay.log").open("a")
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "publish_events", "--seconds", str(seconds)],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def lag_summary(self, since: int) -> str:
+        lags = sorted(self.lags[since:])
+        if not lags:
+            return "no event received"
+        at = lambda share: lags[min(len(lags) - 1, int(share * len(lags)))] * 1000  # noqa: E731
+        return (
+            f"{len(lags):,} events, lag from the change to the consumer p50 {at(0.5):.0f} ms, "
+            f"p99 {at(0.99):.0f} ms, max {lags[-1] * 1000:.0f} ms"
+        )
+
+    def drain(self) -> str:
+        """What waits in the outbox (the runs without a relay beside them), published at once."""
+        started, received = time.monotonic(), len(self.lags)
+        out = manage(self.env, "manage.py", "publish_events", timeout=3600).strip()
+        elapsed = time.monotonic() - started
+        found = re.match(r"Published (\d+) event", out)
+        published = int(found.group(1)) if found else 0
+        deadline = time.monotonic() + 30
+        while len(self.lags) - received < published and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return (
+            f"event relay (one process, confirm per event): {published:,} waiting events "
+            f"published in {elapsed:.1f} s: {published / elapsed:,.0f} events/s"
+        )
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=30)
+
+
 def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     wrk = wrk_ensure()
     machine = machine_describe(config, wrk)
@@ -861,6 +942,8 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     started = time.monotonic()
     log(f"  {manage(setup_env, 'manage.py', 'warm_product_cache', timeout=1800).strip()} "
         f"in {time.monotonic() - started:.0f} s")  # fmt: skip
+    events = EventStream(config, setup_env, logs)
+    notes = []
     for mode in (m for m in MODES if m in config.modes):
         env = {**django_env(config, mode, secret), **server_env(config, logs, f"api-{mode}")}
         server = Server(f"api-{mode}", [str(ROOT / "bin" / "start-api")], env, logs)
@@ -874,6 +957,11 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                 counted.reset()
                 held_before = reserved.total() if workload.counts == "reserved" else 0
                 log(f"API, counting {mode}: {workload.name}: {config.duration}")
+                relay, received = None, len(events.lags)
+                if workload is patch:  # its events published as they commit, as in production
+                    manage(events.env, "manage.py", "publish_events", timeout=3600)
+                    received = len(events.lags)
+                    relay = events.relay(seconds(config.duration) + 5)
                 result = wrk_run(
                     config,
                     wrk,
@@ -884,6 +972,13 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     workload.connections,
                 )
                 access_log_quiet(server.access_log, slowest_s=result.max_us / 1e6)
+                if relay is not None:
+                    relay.wait(timeout=120)
+                    time.sleep(1)  # the last confirmed events reach the consumer
+                    lag = events.lag_summary(received)
+                    rate = f"{result.rps:.0f} PATCH/s"
+                    notes.append(f"events beside admin PATCH, counting {mode} ({rate}): {lag}")
+                    log(f"  {notes[-1]}")
                 reservations = workload.counts == "reserved"
                 prefix = "/api/v1/reservation/" if reservations else "/api/v1/product/"
                 served, distinct = access_log_2xx(server.access_log, offset, prefix)
@@ -915,7 +1010,11 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                 )
         finally:
             server.stop()
-    notes = []
+    try:
+        notes.append(events.drain())
+        log(f"  {notes[-1]}")
+    finally:
+        events.close()
     if any(row.workload == patch.name for row in rows):
         notes.append(relay_drain(setup_env))
     return rows, machine, notes

@@ -109,23 +109,26 @@ def _relay_lock(wait_seconds: float) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", RELAY_LOCK)
 
 
-def events_publish(*, run_seconds: float) -> int:
-    """Publishes events as they commit for about `run_seconds`, unless another relay holds the
-    lock beyond RELAY_LOCK_WAIT_SECONDS. Returns how many it published."""
+def events_publish(*, run_seconds: float, until_idle: bool = False) -> int:
+    """Publishes events as they commit for about `run_seconds` (`until_idle`: or until none
+    waits), unless another relay holds the lock beyond RELAY_LOCK_WAIT_SECONDS. Returns how
+    many it published."""
     if not settings.EVENTS_BROKER_URL:
         return 0
     deadline = time.monotonic() + run_seconds
     with _relay_lock(min(run_seconds, RELAY_LOCK_WAIT_SECONDS)) as held:
-        return _relay(deadline) if held else 0
+        return _relay(deadline, until_idle) if held else 0
 
 
-def _relay(deadline: float) -> int:
+def _relay(deadline: float, until_idle: bool) -> int:
     published = failures = 0
     publisher = None
     pending = Event.objects.filter(published_at__isnull=True).order_by("pk")
     try:
         while time.monotonic() < deadline:
             batch = list(pending[: settings.EVENTS_RELAY_BATCH])
+            if not batch and until_idle:
+                break
             if not batch:
                 time.sleep(settings.EVENTS_RELAY_POLL_SECONDS)
                 continue
@@ -146,6 +149,8 @@ def _relay(deadline: float) -> int:
             if confirmed:
                 Event.objects.filter(pk__in=confirmed).update(published_at=timezone.now())
                 published += len(confirmed)
+            if failures and until_idle:
+                break
             if failures:
                 time.sleep(min(retry_delay(failures), max(deadline - time.monotonic(), 0)))
     finally:

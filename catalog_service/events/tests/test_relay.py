@@ -3,8 +3,10 @@ event id; what is rolled back never does; what the broker will not take waits an
 
 import logging
 import threading
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from catalog_service.catalog import services as catalog_services
@@ -114,3 +116,19 @@ def test_no_broker_configured_publishes_nothing(postgres, settings, admin, produ
     admin.patch(f"{PRODUCT}{product.pk}/", {"name": "Recorded"})
     assert services.events_publish(run_seconds=0.2) == 0
     assert Event.objects.get().published_at is None
+
+
+def test_publish_events_command_publishes_what_waits_or_says_why_not(
+    postgres, events_broker, admin, product
+):
+    admin.patch(f"{PRODUCT}{product.pk}/", {"name": "Unbound"})
+    with pytest.raises(CommandError, match="1 event\\(s\\) still waiting"):
+        call_command("publish_events", stdout=StringIO())  # no queue bound: returned
+    subscription = Subscription(["catalog.#"])
+    try:
+        out = StringIO()
+        call_command("publish_events", stdout=out)
+        assert out.getvalue().strip() == "Published 1 event(s); 0 waiting."
+        assert [e.get_data()["product"]["name"] for _, e in received(subscription)] == ["Unbound"]
+    finally:
+        subscription.close()
