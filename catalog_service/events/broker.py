@@ -94,7 +94,7 @@ class Publisher:
                 self.exchange, event.routing_key, message.body, properties, mandatory=True
             )
         except (AMQPError, OSError) as exc:
-            raise PublishError(f"{type(exc).__name__}: {exc!r}") from exc
+            raise PublishError(repr(exc)) from exc
 
     def close(self) -> None:
         with contextlib.suppress(AMQPError, OSError):

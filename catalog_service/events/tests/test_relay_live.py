@@ -13,6 +13,7 @@ from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.events.broker import Subscription
 from catalog_service.events.models import Event
+from testing.services import wait_for
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -47,15 +48,6 @@ class DeduplicatingConsumer:
                 self.applied.setdefault(event.get_id(), event.get_data())
                 if len(self.applied) >= until:
                     break
-
-
-def wait_for(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_broker_stopped_during_200_writes_then_started_every_event_arrives_in_order(

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.notifications.models import Delivery, ProductChangeEvent
-from testing.services import free_port
+from testing.services import free_port, wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -66,15 +66,6 @@ def settled() -> bool:
         and Delivery.objects.exists()
         and not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
     )
-
-
-def wait_for(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_api_change_reaches_every_other_admin_through_the_worker(

@@ -1,7 +1,6 @@
 """The broker's Redis restarted under a worker that holds countdown tasks (the digest window):
 the worker, and the scheduler inside it, reconnect by themselves and every mail arrives."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,19 +11,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
 from catalog_service.notifications.models import Delivery
+from testing.services import wait_for
 
 pytestmark = pytest.mark.timeout(120)
 
 DIGEST_SECONDS = 6  # long enough to restart Redis while the tasks wait, short for the test
-
-
-def wait_for(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_survives_redis_restart_while_deliveries_wait_and_mails_arrive(
