@@ -560,6 +560,7 @@ class Workload:
     counts: str | None  # "views", "impressions", "reserved" (units held) or None
     modes: tuple[str, ...] = MODES  # the counting modes it runs in
     connections: int | None = None  # fewer than --connections: latency below saturation
+    relay: bool = False  # the event relay publishes its events as they commit
 
 
 def deep_paths(logs: Path, first: int, last: int, pages: int, count: int = 2000) -> dict:
@@ -701,6 +702,13 @@ def relay_drain(setup_env: dict) -> str:
     return summary
 
 
+# Whether the event relay holds its advisory lock (catalog_service.events.services.RELAY_LOCK).
+RELAY_LOCK_HELD = (
+    "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND classid = x'63617465'::int::oid AND objid = x'76656E74'::int::oid)"
+)
+
+
 class EventStream:
     """The event relay beside a workload: `manage.py publish_events` publishing as the API
     commits, and a consumer (a queue bound to every routing key) taking each event's lag from its
@@ -709,7 +717,7 @@ class EventStream:
     def __init__(self, config: Config, env: dict, logs: Path):
         self.exchange = f"catalog.events.bench-{os.getpid()}"
         self.env = {**env, "EVENTS_BROKER_URL": config.amqp_url, "EVENTS_EXCHANGE": self.exchange}
-        self.url, self.logs = config.amqp_url, logs
+        self.url, self.logs, self.database_url = config.amqp_url, logs, config.database_url
         self.lags: list[float] = []
         self.bound, self.done = threading.Event(), threading.Event()
         self.thread = threading.Thread(target=self._consume, daemon=True)
@@ -734,15 +742,23 @@ class EventStream:
         connection.close()
 
     def relay(self, seconds: float) -> subprocess.Popen:
-        """The relay, publishing as events commit for `seconds`."""
+        """The relay, publishing as events commit for `seconds`, returned once it holds the
+        relay's lock (its start-up is not the events' lag)."""
         log_file = (self.logs / "relay.log").open("a")
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "manage.py", "publish_events", "--seconds", str(seconds)],
             env=self.env,
             cwd=ROOT,
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+        deadline = time.monotonic() + 60
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while not conn.execute(RELAY_LOCK_HELD).fetchone()[0]:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the event relay did not start: see {log_file.name}")
+                time.sleep(0.05)
+        return process
 
     def lag_summary(self, since: int) -> str:
         lags = sorted(self.lags[since:])
@@ -754,8 +770,17 @@ class EventStream:
             f"p99 {at(0.99):.0f} ms, max {lags[-1] * 1000:.0f} ms"
         )
 
-    def drain(self) -> str:
-        """What waits in the outbox (the runs without a relay beside them), published at once."""
+    def drain(self, backlog: int = 20_000) -> str:
+        """A backlog, as after the broker was down for a while (copies of the last event under
+        new ids, plus what the runs without a relay left), published at once."""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO events_event (event_id, type, subject, data, time) "
+                "SELECT gen_random_uuid(), type, subject, data, now() "
+                "FROM (SELECT * FROM events_event ORDER BY id DESC LIMIT 1) AS last, "
+                "generate_series(1, %s)",
+                [backlog],
+            )
         started, received = time.monotonic(), len(self.lags)
         out = manage(self.env, "manage.py", "publish_events", timeout=3600).strip()
         elapsed = time.monotonic() - started
@@ -764,6 +789,9 @@ class EventStream:
         deadline = time.monotonic() + 30
         while len(self.lags) - received < published and time.monotonic() < deadline:
             time.sleep(0.1)
+        if len(self.lags) - received < published:
+            missing = published - (len(self.lags) - received)
+            raise SystemExit(f"{published:,} events published, {missing:,} never received")
         return (
             f"event relay (one process, confirm per event): {published:,} waiting events "
             f"published in {elapsed:.1f} s: {published / elapsed:,.0f} events/s"
@@ -818,6 +846,9 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     detail_random = Workload("detail, random product", "detail_random.lua", [first, last], "views")
     first_page = Workload("list, first page", "first_page.lua", [], "impressions", ("redis",))
     patch = Workload("admin PATCH price", "patch_random.lua", [first, last, seeded["token"]], None)
+    patch_relayed = Workload(
+        "admin PATCH price, event relay beside", patch.script, patch.args, None, relay=True
+    )
     stocked = (seeded["stocked_first"], seeded["stocked_last"])
     hot_stock = stocked[0] + (stocked[1] - stocked[0]) // 2
     reserved = Reserved(seeded["levels_table"], config)
@@ -904,6 +935,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
         ),
         *categories_and_search,
         patch,
+        patch_relayed,
         *reservations,
     ]
     if config.only:
@@ -958,7 +990,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                 held_before = reserved.total() if workload.counts == "reserved" else 0
                 log(f"API, counting {mode}: {workload.name}: {config.duration}")
                 relay, received = None, len(events.lags)
-                if workload is patch:  # its events published as they commit, as in production
+                if workload.relay:  # its events published as they commit, as in production
                     manage(events.env, "manage.py", "publish_events", timeout=3600)
                     received = len(events.lags)
                     relay = events.relay(seconds(config.duration) + 5)
@@ -1015,7 +1047,7 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
         log(f"  {notes[-1]}")
     finally:
         events.close()
-    if any(row.workload == patch.name for row in rows):
+    if any(row.workload in (patch.name, patch_relayed.name) for row in rows):
         notes.append(relay_drain(setup_env))
     return rows, machine, notes
 
