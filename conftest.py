@@ -22,6 +22,7 @@ from catalog_service.core.redis import redis_reset
 from testing.services import (
     RABBITMQ_SERVER,
     LiveServer,
+    PostgresServer,
     RabbitMQServer,
     RedisServer,
     Worker,
@@ -164,6 +165,26 @@ def _processes(kind):
 def live_api(postgres):
     """Starts the API (bin/start-api) with the given environment overrides."""
     yield from _processes(LiveServer)
+
+
+@pytest.fixture
+def postgres_cluster():
+    """Starts private PostgreSQL clusters (server settings as keywords: `max_connections=20`),
+    destroyed at teardown."""
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        unavailable("needs root to run a private PostgreSQL cluster as the postgres user")
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        unavailable("the PostgreSQL server (initdb, pg_ctl) is not installed")
+    started = []
+
+    def start(**settings) -> PostgresServer:
+        server = PostgresServer(**settings)
+        started.append(server)
+        return server.init().start()
+
+    yield start
+    for server in started:
+        server.destroy()
 
 
 @pytest.fixture

@@ -83,10 +83,13 @@ class ManagedProcess:
         self.log = Path(tempfile.mkstemp(prefix=f"{self.script}-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
+    def command(self) -> list[str]:
+        return [str(ROOT / "bin" / self.script)]
+
     def start(self):
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [str(ROOT / "bin" / self.script)],
+                self.command(),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -129,14 +132,13 @@ class LiveServer(ManagedProcess):
     def __init__(self, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__(
-            BIND=f"127.0.0.1:{self.port}",
-            WEB_CONCURRENCY=3,
-            GUNICORN_THREADS=8,
-            GUNICORN_WORKER_CLASS="gthread",
-            GUNICORN_ACCESS_LOG="/dev/null",
-            **env,
-        )
+        defaults = {
+            "WEB_CONCURRENCY": 3,
+            "GUNICORN_THREADS": 8,
+            "GUNICORN_WORKER_CLASS": "gthread",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+        }
+        super().__init__(BIND=f"127.0.0.1:{self.port}", **{**defaults, **env})
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 30
@@ -149,6 +151,19 @@ class LiveServer(ManagedProcess):
             except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError(f"API did not answer in 30 s:\n{self.output()}")
+
+
+class DevelopmentServer(LiveServer):
+    """The API as `make run` serves it: Django's development server, a thread per client."""
+
+    script = "runserver"
+
+    def __init__(self, **env):
+        super().__init__(DJANGO_SETTINGS_MODULE="config.settings.base", DEBUG="true", **env)
+
+    def command(self) -> list[str]:
+        address = f"127.0.0.1:{self.port}"
+        return [sys.executable, "manage.py", "runserver", address, "--noreload", "--skip-checks"]
 
 
 class Worker(ManagedProcess):
@@ -205,9 +220,11 @@ class RedisServer:
 
 
 class PostgresServer:
-    """A private PostgreSQL cluster on a free port, so a test can stop and restart it."""
+    """A private PostgreSQL cluster on a free port, so a test can stop and restart it, with
+    server `settings` of its own (`max_connections=20`)."""
 
-    def __init__(self):
+    def __init__(self, **settings):
+        self.settings = settings
         self.port = free_port()
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
         self.data = Path(tempfile.mkdtemp(prefix="pg-"))
@@ -227,6 +244,7 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._as_postgres(
             str(self.bin / "pg_ctl"),
             "-D",
@@ -244,6 +262,14 @@ class PostgresServer:
         self._as_postgres(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"
         )
+
+    def migrate(self) -> "PostgresServer":
+        """The project's tables, as `bin/release` makes them."""
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "true"}
+        command = [sys.executable, "manage.py", "migrate", "--noinput"]
+        env["DATABASE_URL"] = self.url
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+        return self
 
     def destroy(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):

@@ -1,5 +1,6 @@
 """Settings common to every environment. Everything that varies comes from the environment."""
 
+import sys
 from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +111,23 @@ DATABASES = {"default": database_config(BASE_DIR / "var" / "db.sqlite3")}
 # Persistent connections: opening a PostgreSQL connection per request costs more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env_read("int", "DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Production servers run a fixed number of threads (bin/start-api), each with one persistent
+# connection. The development server starts a thread per client: there a pool bounds the
+# process's connections (the rest wait up to DB_POOL_TIMEOUT, then answer 503). Any process
+# pools when DB_POOL_MAX_SIZE is set.
+_DEVELOPMENT_SERVER = sys.argv[1:2] == ["runserver"]
+DB_POOL_MAX_SIZE = env_read("int", "DB_POOL_MAX_SIZE", default=4 if _DEVELOPMENT_SERVER else 0)
+DB_POOL_TIMEOUT = env_read("float", "DB_POOL_TIMEOUT", default=10.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # a connection goes back to the pool instead
+    # The backend checks what the pool hands out without a round trip (Django's check is one).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": DB_POOL_TIMEOUT,
+        "max_idle": 300,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that asks the kernel instead of the server.
     DATABASES["default"]["ENGINE"] = "catalog_service.core.postgresql"

@@ -12,11 +12,16 @@ one. A connection that is not idle, or that had errors, is still checked with `S
 With parameters bound by the server (settings: `server_side_binding`) one statement takes at most
 65,535 of them, the protocol's 16-bit count; Django's backend assumes no limit, so its bulk
 inserts, updates and deletes are batched here as its SQLite backend batches them.
+
+With a connection pool (settings: `DB_POOL_MAX_SIZE`) the same check runs on each connection the
+pool hands out (Django's own pool check is a round trip; without any, after a restart each
+pooled connection would fail one request).
 """
 
 import select
 from itertools import chain
 
+import psycopg
 from django.db import models
 from django.db.backends.postgresql import base, features, operations
 from psycopg.pq import TransactionStatus
@@ -41,9 +46,27 @@ class DatabaseOperations(operations.DatabaseOperations):
         return max(self.connection.features.max_query_params // len(columns), 1)
 
 
+def _quiet(connection: psycopg.Connection) -> bool:
+    """True if the server has sent nothing on this idle connection (it would be a close)."""
+    poller = select.poll()
+    try:
+        poller.register(connection.fileno(), _READABLE)
+        return not poller.poll(0)
+    except (OSError, ValueError):
+        return False
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     features_class = DatabaseFeatures
     ops_class = DatabaseOperations
+
+    def get_new_connection(self, conn_params):
+        while True:
+            connection = super().get_new_connection(conn_params)
+            if not self.pool or _quiet(connection):
+                return connection
+            connection.close()  # closed by the server while in the pool: the pool drops it
+            self.pool.putconn(connection)
 
     def close_if_health_check_failed(self):
         if self.pool or self.connection is None or self.health_check_done:
@@ -59,9 +82,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         if connection.info.transaction_status != TransactionStatus.IDLE:
             return self.is_usable()
-        poller = select.poll()
-        try:
-            poller.register(connection.fileno(), _READABLE)
-            return not poller.poll(0)
-        except (OSError, ValueError):
-            return False
+        return _quiet(connection)

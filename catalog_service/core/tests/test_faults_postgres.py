@@ -1,32 +1,13 @@
 """PostgreSQL restarted under a load of reads: 503 JSON while it is down, never a traceback, and
 the API recovers by itself. Lost: nothing (reads that failed were answered 503, not counted)."""
 
-import os
-import shutil
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from testing.services import PostgresServer, unavailable
-
-ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def private_postgres():
-    if os.geteuid() != 0 or not shutil.which("runuser"):
-        unavailable("needs root to run a private PostgreSQL cluster as the postgres user")
-    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        unavailable("the PostgreSQL server (initdb, pg_ctl) is not installed")
-    server = PostgresServer().init().start()
-    yield server
-    server.destroy()
 
 
 def wait_until(condition, what: str, timeout: float = 30) -> None:
@@ -37,16 +18,8 @@ def wait_until(condition, what: str, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def test_postgres_restart_answers_503_then_recovers(live_api, private_postgres):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "true"}
-    env["DATABASE_URL"] = private_postgres.url
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+def test_postgres_restart_answers_503_then_recovers(live_api, postgres_cluster):
+    private_postgres = postgres_cluster().migrate()
     api = live_api(DATABASE_URL=private_postgres.url, DB_CONN_MAX_AGE=60)
     url = f"{api.url}/api/v1/product/"
     assert requests.get(url, timeout=10).status_code == 200

@@ -4,6 +4,7 @@ between requests are replaced before a request uses them, so no request fails.""
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from django.db import connection
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -29,8 +30,12 @@ def _backends_terminate() -> int:
     return terminated
 
 
-def test_connections_closed_by_the_server_are_replaced_before_use(live_api, admin_user, product):
-    server = live_api(DB_CONN_MAX_AGE="600")
+@pytest.mark.parametrize("pooled", [False, True], ids=["persistent", "pooled"])
+def test_connections_closed_by_the_server_are_replaced_before_use(
+    live_api, admin_user, product, pooled
+):
+    # Persistent: one connection per gunicorn thread. Pooled: the development server's pool.
+    server = live_api(DB_POOL_MAX_SIZE="4") if pooled else live_api(DB_CONN_MAX_AGE="600")
     token = RefreshToken.for_user(admin_user).access_token
     url = f"{server.url}/api/v1/product/{product.id}/"
 
