@@ -21,6 +21,7 @@ from catalog_service.catalog.tests.factories import BrandFactory, ProductFactory
 from catalog_service.core.redis import redis_reset
 from testing.services import (
     RABBITMQ_SERVER,
+    Beat,
     LiveServer,
     PostgresServer,
     RabbitMQServer,
@@ -185,6 +186,12 @@ def postgres_cluster():
     yield start
     for server in started:
         server.destroy()
+
+
+@pytest.fixture
+def beat_process(postgres):
+    """Starts the real scheduler (bin/start-beat) with the given environment overrides."""
+    yield from _processes(Beat)
 
 
 @pytest.fixture

@@ -20,3 +20,11 @@ def _refuse_without_a_broker(sender=None, **kwargs):
             "No broker: set REDIS_URL (or CELERY_BROKER_URL); without one, tasks run in the "
             "API's process and a worker has nothing to do."
         )
+
+
+@signals.beat_init.connect  # sent by every beat, embedded in a worker (WORKER_BEAT) or not
+def _one_scheduler(sender=None, **kwargs):
+    """A second beat would start every periodic task twice: it stops and says who runs."""
+    from catalog_service.core.scheduler import scheduler_lock_hold
+
+    scheduler_lock_hold()

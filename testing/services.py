@@ -188,6 +188,24 @@ class Worker(ManagedProcess):
         raise RuntimeError(f"worker not ready in 30 s:\n{self.output()}")
 
 
+class Beat(ManagedProcess):
+    """The scheduler as production runs it (bin/start-beat)."""
+
+    script = "start-beat"
+
+    def __init__(self, **env):
+        schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
+        super().__init__(CELERY_BEAT_SCHEDULE_FILE=schedule, LOG_LEVEL="INFO", **env)
+
+    def wait_ready(self) -> None:
+        if not wait_for(
+            lambda: self.process.poll() is not None or "is the scheduler" in self.output(), 30
+        ):
+            raise RuntimeError(f"beat not ready in 30 s:\n{self.output()}")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"beat exited at start:\n{self.output()}")
+
+
 class RedisServer:
     """A private redis-server on a free port, so a test can stop and start it."""
 

@@ -235,6 +235,8 @@ if VIEW_COUNTING == "redis":
     }
 
 # Cached copies whose write-through failed (Redis unreachable) are dropped this often.
+# How often the scheduler (celery beat) checks it still holds its lock (core.scheduler).
+SCHEDULER_LOCK_CHECK_SECONDS = env_read("float", "SCHEDULER_LOCK_CHECK_SECONDS", default=5.0)
 PRODUCT_CACHE_REPAIR_SECONDS = env_read("float", "PRODUCT_CACHE_REPAIR_SECONDS", default=5.0)
 if PRODUCT_CACHE_SECONDS > 0:
     CELERY_BEAT_SCHEDULE["product-cache-repair"] = {

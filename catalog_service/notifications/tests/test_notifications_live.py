@@ -169,7 +169,9 @@ def test_concurrent_changes_and_two_relays_notify_each_admin_once_per_change(
 ):
     actor, others, product = team
     products = [product, *(ProductFactory(brand=product.brand) for _ in range(3))]
-    for _ in range(2):  # two workers, each with its own scheduler: two relays race
+    # Two workers, each asked to run the scheduler: the second one's refuses (one per database),
+    # and both workers take relay and send tasks at once.
+    for _ in range(2):
         celery_worker_process(**stack_env)
     server = live_api(**stack_env)
     changes = [(p, f"{n}.00") for n in range(50, 60) for p in products]
