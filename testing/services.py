@@ -173,9 +173,12 @@ class Worker(ManagedProcess):
 
     def __init__(self, **env):
         schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
-        super().__init__(
-            CELERY_CONCURRENCY=4, CELERY_BEAT_SCHEDULE_FILE=schedule, LOG_LEVEL="INFO", **env
-        )
+        defaults = {
+            "CELERY_CONCURRENCY": 4,
+            "CELERY_BEAT_SCHEDULE_FILE": schedule,
+            "LOG_LEVEL": "INFO",
+        }
+        super().__init__(**{**defaults, **env})
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 30
