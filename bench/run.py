@@ -449,6 +449,25 @@ def access_log_2xx(path: Path, offset: int, prefix: str) -> tuple[int, int]:
     return count, len(paths)
 
 
+def cached_product_memory(url: str, sample: int = 2000) -> str:
+    """Redis memory of one cached product (its key and its JSON entry, as `MEMORY USAGE` counts
+    them), averaged over a sample of the entries warm_product_cache stored."""
+    client = redis.Redis.from_url(url)
+    sizes = []
+    for key in client.scan_iter(match="catalog:product:*:e*:*", count=1000):
+        if key.rsplit(b":", 1)[-1].isdigit():
+            sizes.append(client.memory_usage(key, samples=0))
+            if len(sizes) == sample:
+                break
+    if not sizes:
+        return "product cache memory: no cached product found"
+    each = sum(sizes) / len(sizes)
+    return (
+        f"product cache memory: {each:.0f} bytes per cached product (MEMORY USAGE of "
+        f"{len(sizes):,} entries): {each * 100_000 / 2**20:.0f} MiB per 100,000 products"
+    )
+
+
 def redis_forget_all_but_cache(url: str) -> None:
     """Drops counts and broker messages; keeps the product cache, warm as in production."""
     client = redis.Redis.from_url(url)
@@ -975,7 +994,8 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     log(f"  {manage(setup_env, 'manage.py', 'warm_product_cache', timeout=1800).strip()} "
         f"in {time.monotonic() - started:.0f} s")  # fmt: skip
     events = EventStream(config, setup_env, logs)
-    notes = []
+    notes = [cached_product_memory(config.redis_url)]
+    log(f"  {notes[-1]}")
     for mode in (m for m in MODES if m in config.modes):
         env = {**django_env(config, mode, secret), **server_env(config, logs, f"api-{mode}")}
         server = Server(f"api-{mode}", [str(ROOT / "bin" / "start-api")], env, logs)
