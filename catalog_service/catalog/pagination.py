@@ -60,14 +60,18 @@ class SearchMatches:
 
     def __init__(self, queryset, request):
         self.queryset, self.request = queryset, request
+        self.counted = None  # unless the count came from the cache
 
     def count(self) -> int:
-        return search.matches_count(self.queryset, self.request, search_depth())
+        self.counted = search.matches_count(self.queryset, self.request, search_depth())
+        return self.counted
 
     def __getitem__(self, rows: slice) -> list:
-        if search.ranked(self.queryset):
-            return search.ranked_page(self.queryset, rows.start, rows.stop)
-        return list(self.queryset[rows])
+        if not search.ranked(self.queryset):
+            return list(self.queryset[rows])
+        if self.counted is not None and self.counted < search_depth():  # all of them, known few
+            return search.ranked_few(self.queryset, rows.start, rows.stop)
+        return search.ranked_page(self.queryset, rows.start, rows.stop)
 
 
 class ProductPageNumberPagination(PageNumberPagination):
