@@ -233,40 +233,30 @@ class ProductSearchFilter(SearchFilter):
             return queryset.none()  # longer than any name or SKU: matches nothing
         fixes = corrections([term.lower() for term in terms], queryset.db)
         matches = Q()
-        typed = Q()  # every term as typed
+        typed = Q()  # the corrected terms as typed (the others match every row as typed)
         for term in terms:
             as_typed = _contains("sku", term) | _contains("name", term)
-            typed &= as_typed
-            for word in fixes.get(term.lower(), ()):
+            words = fixes.get(term.lower(), ())
+            if words:
+                typed &= as_typed
+            for word in words:
                 as_typed |= _contains("name", word)
             matches &= as_typed
-        rank = _Rank(" ".join(terms), typed if fixes else None, matches, queryset)
-        return queryset.filter(matches).alias(**{RANK: rank})
+        return queryset.filter(matches).alias(**{RANK: self._rank(" ".join(terms), typed)})
 
-
-class _Rank(Case):
-    """The tier of a matching row (module doc), one When per tier, best first, and the last
-    one every other match: an ORDER BY of it is the search's order.
-
-    It also keeps what ranked_page reads the tiers with: the rows the search filtered
-    (`candidates`), `matches`, and each tier's condition on its own. Every tier but the last
-    implies the match (the whole query, or every term as typed, contains each term), so a
-    tier's query asks only its own condition: with the match's condition beside it again, the
-    planner would count that selectivity twice, think a common word rare, and sort all of its
-    rows (200 ms for a word in 5 % of a million names) where walking the ids finds 25 in 1 ms."""
-
-    def __init__(self, query: str, typed: Q | None, matches: Q, candidates: QuerySet):
+    @staticmethod
+    def _rank(query: str, typed: Q) -> Case:
+        """The tier of a matching row (module doc), one When per tier, best first: ranked_page
+        reads the tiers from it, and an ORDER BY of it gives the same order."""
         pattern = _literal(query)
-        self.tiers = [
-            Exact(Lower("sku"), query.lower()),  # the unique index
-            _ILike(F("sku"), f"{pattern}%"),
-            _contains("name", query),
+        tiers = [
+            When(Exact(Lower("sku"), query.lower()), then=Value(0)),  # the unique index
+            When(_ILike(F("sku"), f"{pattern}%"), then=Value(1)),
+            When(_contains("name", query), then=Value(2)),
         ]
-        if typed is not None:  # some term was corrected: the rows that match as typed first
-            self.tiers.append(typed)  # which every other tier implies
-        self.typed, self.matches, self.candidates = typed, matches, candidates.order_by()
-        whens = [When(condition, then=Value(n)) for n, condition in enumerate(self.tiers)]
-        super().__init__(*whens, default=Value(len(whens)), output_field=IntegerField())
+        if typed:  # some term was corrected: the rows that match it as typed come first
+            tiers.append(When(typed, then=Value(3)))
+        return Case(*tiers, default=Value(len(tiers)), output_field=IntegerField())
 
 
 def matches_count(queryset: QuerySet, request, most: int) -> int:
@@ -325,17 +315,15 @@ def ranked_page(queryset: QuerySet, bottom: int, top: int) -> list:
     still needed to reach `top` (an index answers each, see module doc), until `top` rows are
     found; then the page's rows are read by id. The first `top` rows of the whole order are the
     first rows of its tiers, so the page is the same. At most one query per tier, and one more."""
-    rank = queryset.query.annotations[RANK]
+    tiers = [when.condition for when in queryset.query.annotations[RANK].cases]
     matches = queryset.order_by()
     found: list[int] = []
     better = Q()  # the tiers already read
-    for condition in [*rank.tiers, None]:
+    for condition in [*tiers, None]:
+        tier = matches.exclude(better) if better else matches
         if condition is not None:
-            tier = rank.candidates.filter(condition)
-            tier = tier.exclude(better) if better else tier
+            tier = tier.filter(condition)
             better |= Q(condition)
-        else:  # the other matches (with corrections: those every term does not find as typed)
-            tier = rank.candidates.filter(rank.matches).exclude(rank.typed or better)
         found += tier.order_by("id").values_list("id", flat=True)[: top - len(found)]
         if len(found) >= top:
             break

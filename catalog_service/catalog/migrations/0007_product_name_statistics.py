@@ -1,10 +1,12 @@
 """A finer sample of product names for PostgreSQL's planner (catalog.search).
 
-A search's tiers ask `name ILIKE '%word%'`, and the planner estimates how many names match from
-the column's histogram: with the default 100 entries, a word in 5 % of a million names can be
-missing from all of them, estimated at 100 rows, and read by sorting all 50,000 (200 ms) where
-walking the ids finds a page in 1 ms. 250 entries estimated every noun of the benchmark's
-catalog within a third; planning a search's statement costs about 0.5 ms then. Nothing on SQLite.
+A search page's tier queries ask `name ILIKE '%word%'`, and the planner estimates how many names
+match from the column's histogram; that estimate decides between walking the ids until a page is
+found and sorting every match. With the default 100 entries, a word in 5 % of a million names
+could be missing from all of them and estimated at 100 rows: its 50,000 rows were sorted (200 to
+400 ms) where walking the ids finds a page in 1 ms. 250 entries estimated every noun of the
+benchmark's catalog within a third; planning a search's statement costs about 0.5 ms then.
+Nothing on SQLite.
 """
 
 from django.db import migrations
