@@ -272,6 +272,31 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit(f"{self.name} did not answer in 60 s:\n{self.output.read_text()[-3000:]}")
 
+    def memory(self) -> str:
+        """Resident memory of the server's processes (VmRSS, and PSS, which splits the pages
+        they share): what a container running it must be given."""
+
+        def kib(pid: int, path: str, field: str) -> int:
+            for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+            return 0
+
+        main = self.process.pid
+        children = Path(f"/proc/{main}/task/{main}/children").read_text().split()
+        sizes = {
+            int(pid): (kib(int(pid), "status", "VmRSS"), kib(int(pid), "smaps_rollup", "Pss"))
+            for pid in [main, *children]
+        }
+        workers = [sizes[int(pid)][0] / 1024 for pid in children]
+        rss = sum(r for r, _ in sizes.values()) / 1024
+        pss = sum(p for _, p in sizes.values()) / 1024
+        each = f"{min(workers):.0f}-{max(workers):.0f}" if workers else "-"
+        return (
+            f"master {sizes[main][0] / 1024:.0f} MiB, {len(workers)} workers {each} MiB each; "
+            f"in all {rss:.0f} MiB RSS, {pss:.0f} MiB PSS"
+        )
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -1060,6 +1085,8 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
                     f"  {result.rps:.0f} req/s, p99 {result.p99_us / 1000:.1f} ms, "
                     f"{distinct} different paths; counts {check.verdict}: {check.detail}"
                 )
+            notes.append(f"API memory after the {mode} workloads: {server.memory()}")
+            log(f"  {notes[-1]}")
         finally:
             server.stop()
     try:
