@@ -148,18 +148,24 @@ def postgres(transactional_db):
         unavailable("needs PostgreSQL (the suite is running on SQLite)")
 
 
-def _processes(kind):
-    """A starter for `kind` processes (with environment overrides), all stopped at teardown."""
+def _tracked(make, begin, end):
+    """A starter: `make(**kwargs)`, remembered, then `begin(it)`; `end(each)` at teardown (also
+    those whose `begin` failed)."""
     started = []
 
-    def start(**env):
-        process = kind(**env)
-        started.append(process)
-        return process.start()
+    def start(**kwargs):
+        item = make(**kwargs)
+        started.append(item)
+        return begin(item)
 
     yield start
-    for process in started:
-        process.stop()
+    for item in started:
+        end(item)
+
+
+def _processes(kind):
+    """A starter for `kind` processes (with environment overrides), all stopped at teardown."""
+    yield from _tracked(kind, lambda process: process.start(), lambda process: process.stop())
 
 
 @pytest.fixture
@@ -176,16 +182,9 @@ def postgres_cluster():
         unavailable("needs root to run a private PostgreSQL cluster as the postgres user")
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         unavailable("the PostgreSQL server (initdb, pg_ctl) is not installed")
-    started = []
-
-    def start(**settings) -> PostgresServer:
-        server = PostgresServer(**settings)
-        started.append(server)
-        return server.init().start()
-
-    yield start
-    for server in started:
-        server.destroy()
+    yield from _tracked(
+        PostgresServer, lambda server: server.init().start(), lambda server: server.destroy()
+    )
 
 
 @pytest.fixture
