@@ -166,19 +166,21 @@ class DevelopmentServer(LiveServer):
         return [sys.executable, "manage.py", "runserver", address, "--noreload", "--skip-checks"]
 
 
+def _scheduler_defaults() -> dict:
+    """What a process that may run beat starts with: a schedule file of its own, INFO logs."""
+    return {
+        "CELERY_BEAT_SCHEDULE_FILE": Path(tempfile.mkdtemp()) / "beat-schedule",
+        "LOG_LEVEL": "INFO",
+    }
+
+
 class Worker(ManagedProcess):
     """The Celery worker as production runs it (bin/start-worker), optionally with beat."""
 
     script = "start-worker"
 
     def __init__(self, **env):
-        schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
-        defaults = {
-            "CELERY_CONCURRENCY": 4,
-            "CELERY_BEAT_SCHEDULE_FILE": schedule,
-            "LOG_LEVEL": "INFO",
-        }
-        super().__init__(**{**defaults, **env})
+        super().__init__(**{**_scheduler_defaults(), "CELERY_CONCURRENCY": 4, **env})
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + 30
@@ -197,8 +199,7 @@ class Beat(ManagedProcess):
     script = "start-beat"
 
     def __init__(self, **env):
-        schedule = Path(tempfile.mkdtemp()) / "beat-schedule"
-        super().__init__(CELERY_BEAT_SCHEDULE_FILE=schedule, LOG_LEVEL="INFO", **env)
+        super().__init__(**{**_scheduler_defaults(), **env})
 
     def wait_ready(self) -> None:
         if not wait_for(

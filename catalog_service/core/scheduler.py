@@ -52,15 +52,17 @@ class SchedulerLock:
         connection.execute("SELECT set_config('application_name', %s, false)", [self.name])
         return connection
 
-    def acquire(self) -> bool:
+    def acquire(self) -> None:
+        """Takes the lock on a new connection, or raises AnotherSchedulerRuns naming its holder."""
         self.connection = self._connect()
         held = self.connection.execute("SELECT pg_try_advisory_lock(%s, %s)", SCHEDULER_LOCK)
         if held.fetchone()[0]:
-            return True
+            return
         holder = self.connection.execute(_HOLDER, SCHEDULER_LOCK).fetchone()
         self.connection.close()
         if holder is None:  # released between the two statements
-            return self.acquire()
+            self.acquire()
+            return
         name, address, since = holder
         raise AnotherSchedulerRuns(
             f"Another scheduler already runs on this database ({name or 'unnamed'} from "

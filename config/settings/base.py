@@ -239,9 +239,9 @@ if VIEW_COUNTING == "redis":
         "schedule": 86_400,
     }
 
-# Cached copies whose write-through failed (Redis unreachable) are dropped this often.
 # How often the scheduler (celery beat) checks it still holds its lock (core.scheduler).
 SCHEDULER_LOCK_CHECK_SECONDS = env_read("float", "SCHEDULER_LOCK_CHECK_SECONDS", default=5.0)
+# Cached copies whose write-through failed (Redis unreachable) are dropped this often.
 PRODUCT_CACHE_REPAIR_SECONDS = env_read("float", "PRODUCT_CACHE_REPAIR_SECONDS", default=5.0)
 if PRODUCT_CACHE_SECONDS > 0:
     CELERY_BEAT_SCHEDULE["product-cache-repair"] = {
