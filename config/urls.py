@@ -79,6 +79,7 @@ api_v1 = [
         name="product-views",
     ),
     path("", include("catalog_service.notifications.urls")),
+    path("", include("catalog_service.bulk.urls")),
     *router.urls,
 ]
 

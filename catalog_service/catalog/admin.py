@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 
 from catalog_service.core.text import identifier_normalized
 
 from . import services
-from .models import Brand, Product
+from .models import Brand, Product, TrashedProduct
 from .selectors import product_locked
 
 
@@ -77,3 +78,36 @@ class ProductAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for product in queryset:
             services.product_delete(product=product, actor=request.user)
+
+
+@admin.register(TrashedProduct)
+class TrashedProductAdmin(admin.ModelAdmin):
+    """The trash: read-only; restore or purge through the same services as the API."""
+
+    list_display = ("sku", "name", "brand", "trashed_at", "trashed_by")
+    list_select_related = ("brand", "trashed_by")
+    search_fields = ("sku", "name")
+    actions = ("restore",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Restore the selected products")
+    def restore(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                with transaction.atomic():  # each on its own: one refused leaves the others
+                    if trashed := services.trashed_locked(pk):
+                        services.product_restore(trashed=trashed, actor=request.user)
+            except services.ConflictError as exc:
+                self.message_user(request, f"{pk}: {exc.detail}", messages.ERROR)
+
+    def delete_model(self, request, obj):
+        services.trashed_purge(trashed=obj)
+
+    def delete_queryset(self, request, queryset):
+        for trashed in queryset:
+            services.trashed_purge(trashed=trashed)

@@ -247,10 +247,13 @@ def anonymous_first(
     drf_view: View, answer: Callable[..., HttpResponse | None], parameters: tuple[str, ...]
 ) -> View:
     """`drf_view`, with `answer(request, endpoint, **kwargs)` answering anonymous reads first.
-    Only the query `parameters` reach either (query_canonical)."""
+    Only the query `parameters` reach either on a read (query_canonical); writes keep theirs
+    (a delete's `purge`)."""
     endpoint = Endpoint(drf_view)
 
     def view(request, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return drf_view(request, **kwargs)
         query_canonical(request, parameters)
         if _answerable(request):
             response = answer(request, endpoint, **kwargs)

@@ -1,29 +1,37 @@
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.fields import BooleanField
 from rest_framework.response import Response
 
 from catalog_service.analytics.selectors import product_view_totals, with_view_totals
 from catalog_service.core.conditional import IF_MATCH_PARAMETER, ConditionalWriteMixin
 from catalog_service.core.filters import FilterBackend
-from catalog_service.core.pagination import BIGINT_MAX, IdCursorPagination
-from catalog_service.core.permissions import IsAdminOrReadOnly, is_admin
+from catalog_service.core.pagination import BIGINT_MAX, IdCursorPagination, PageNumberPagination
+from catalog_service.core.permissions import IsAdmin, IsAdminOrReadOnly, is_admin
 
 from . import services
 from .filters import ProductFilter
 from .models import Product
 from .pagination import ProductPageNumberPagination
 from .search import ProductSearchFilter, SearchRankOrderingFilter
-from .selectors import brand_list, product_list, product_locked
+from .selectors import brand_list, product_list, product_locked, trashed_list
 from .serializers import (
     AdminProductSerializer,
     BrandSerializer,
     ProductFeedSerializer,
     ProductInputSerializer,
     ProductSerializer,
+    TrashedProductSerializer,
 )
 
 # One serializer for the process: a ModelSerializer builds its fields on every instance.
@@ -51,9 +59,17 @@ UPDATE_SCHEMA = {
     update=extend_schema(summary="Replace a product (admins)", **UPDATE_SCHEMA),
     partial_update=extend_schema(summary="Change a product (admins)", **UPDATE_SCHEMA),
     destroy=extend_schema(
-        summary="Delete a product (admins)",
+        summary="Delete a product: to the trash, or for good with purge=true (admins)",
+        description=(
+            "Moves the product to the trash (product/trash/), where it stays restorable for "
+            "TRASH_RETENTION_DAYS; for every reader it is gone at once. `purge=true` removes it "
+            "for good, whether it is a product or already in the trash, and frees its SKU."
+        ),
+        parameters=[
+            IF_MATCH_PARAMETER,
+            OpenApiParameter("purge", bool, description="Remove for good (default false)."),
+        ],
         responses={204: None, 412: PRECONDITION_FAILED},
-        **CONDITIONAL,
     ),
 )
 class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
@@ -122,9 +138,54 @@ class ProductViewSet(ConditionalWriteMixin, viewsets.ModelViewSet):
         return Response(self._read(product))
 
     def destroy(self, request, *args, **kwargs):
+        purge = BooleanField().to_internal_value(request.query_params.get("purge", "false"))
         with transaction.atomic():
-            services.product_delete(product=self.locked_object(), actor=request.user)
+            trashed = services.trashed_locked(self._pk()) if purge else None
+            if trashed is not None:
+                services.trashed_purge(trashed=trashed)
+            else:
+                product = self.locked_object()
+                services.product_delete(product=product, actor=request.user, purge=purge)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="List the products in the trash, last deleted first (admins)",
+        responses=TrashedProductSerializer(many=True),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="trash",
+        permission_classes=[IsAdmin],
+        pagination_class=PageNumberPagination,
+        filter_backends=[],
+    )
+    def trash(self, request, *args, **kwargs):
+        page = self.paginate_queryset(trashed_list())
+        return self.get_paginated_response(TrashedProductSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Restore a product from the trash, with its id, history and counts (admins)",
+        request=None,
+        responses={200: AdminProductSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="restore", permission_classes=[IsAdmin])
+    def restore(self, request, *args, **kwargs):
+        with transaction.atomic():
+            trashed = services.trashed_locked(self._pk())
+            if trashed is None:
+                raise NotFound("No product with this id is in the trash.")
+            product = services.product_restore(trashed=trashed, actor=request.user)
+        return Response(self._read(product_list().get(pk=product.pk)))
+
+    def _pk(self) -> int:
+        try:
+            pk = int(self.kwargs[self.lookup_field])
+        except ValueError:
+            raise Http404 from None
+        if not 0 < pk <= BIGINT_MAX:
+            raise Http404
+        return pk
 
     @staticmethod
     def _read(product):

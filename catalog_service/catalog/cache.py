@@ -42,6 +42,7 @@ from catalog_service.core.renderers import json_bytes
 from .models import Product, ProductCacheRepair
 from .selectors import product_list, products_by_id
 from .serializers import ProductSerializer
+from .signals import in_bulk
 
 # The markers inside cached values; the Lua scripts take them as arguments, never as literals.
 TOMBSTONE = b"-"  # a deleted product
@@ -398,6 +399,8 @@ def tombstone_after_commit(product_id: int) -> None:
 
 
 def on_product_changed(sender, *, product, action, **kwargs) -> None:
+    if in_bulk():
+        return  # the bulk writer starts a new generation at each commit (changes_in_bulk)
     if action == "deleted":
         tombstone_after_commit(product.pk)
     else:

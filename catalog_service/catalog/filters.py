@@ -1,4 +1,6 @@
 import django_filters
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from catalog_service.categories.selectors import subtree_ids
 
@@ -17,7 +19,7 @@ class ProductFilter(django_filters.FilterSet):
     )
     price_min = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
     price_max = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
-    sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact", help_text="Exact SKU.")
+    sku = django_filters.CharFilter(method="filter_sku", help_text="Exact SKU, ignoring case.")
 
     class Meta:
         model = Product
@@ -28,6 +30,10 @@ class ProductFilter(django_filters.FilterSet):
         if self.form.cleaned_data.get("include_descendants") is False:
             return queryset.filter(category_id=category_id)
         return queryset.filter(category_id__in=subtree_ids(category_id))
+
+    def filter_sku(self, queryset, name, value):
+        # LOWER(sku) = LOWER(value): the unique index's expression (iexact's UPPER() is a scan).
+        return queryset.alias(sku_lower=Lower("sku")).filter(sku_lower=Lower(Value(value)))
 
     def filter_nothing(self, queryset, name, value):
         return queryset  # read by filter_category

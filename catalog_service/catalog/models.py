@@ -115,3 +115,45 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class TrashedProduct(models.Model):
+    """A deleted product, restorable until it is purged (by hand, or TRASH_RETENTION_DAYS after
+    its deletion by the periodic purge).
+
+    Trashed products leave the product table, so every read, index and count of the catalog
+    stays as it is; a restore inserts the row again with its own id, so its history, counts and
+    events (all kept by id) are its own again. Its SKU stays reserved: a new product cannot take
+    it while it is here (catalog.services)."""
+
+    id = models.BigIntegerField(primary_key=True)  # the product's own
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    # PROTECT: a brand or category still used in the trash cannot go, so a restore always can.
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="trashed_products")
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="trashed_products",
+    )
+    availability = models.CharField(max_length=16, choices=Availability.choices)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    trashed_at = models.DateTimeField(db_index=True)
+    trashed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-trashed_at", "-id")
+        verbose_name = "product in the trash"
+        verbose_name_plural = "products in the trash"
+        constraints = [
+            models.UniqueConstraint(Lower("sku"), name="trashed_product_sku_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name} (in the trash)"

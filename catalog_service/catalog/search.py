@@ -49,8 +49,10 @@ from django.db.models.lookups import Exact
 from rest_framework.filters import SearchFilter, search_smart_split
 
 from catalog_service.core.filters import StableOrderingFilter
+from catalog_service.core.rows import insert_soon
 
 from .models import Product, SearchWord
+from .signals import in_bulk
 
 RANK = "search_rank"  # the alias ProductSearchFilter orders by (never selected: .values() holds)
 MAX_TERMS = 10
@@ -72,7 +74,10 @@ def search_words_add(name: str) -> None:
     """Adds the words of `name` the table lacks: one INSERT ... ON CONFLICT DO NOTHING, in the
     caller's transaction. Sorted, so two writers adding the same new words cannot deadlock."""
     words = sorted(name_words(name))
-    if words:
+    if in_bulk():  # one INSERT for the whole bulk change (core.rows.inserts_deferred)
+        for word in words:
+            insert_soon(SearchWord(word=word), ignore_conflicts=True)
+    elif words:
         SearchWord.objects.bulk_create(
             [SearchWord(word=word) for word in words], ignore_conflicts=True
         )

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from catalog_service.analytics import selectors as analytics
 from catalog_service.core import rows
 
-from .models import Brand, Product
+from .models import Brand, Product, TrashedProduct
 
 
 def product_list() -> QuerySet[Product]:
@@ -50,6 +50,10 @@ def products_by_id(product_ids: list[int]) -> list[Product]:
         return list(product_list().filter(pk__in=product_ids))
     sql = _with_brand_sql("p.id = ANY(%s)", using)
     return [_with_brand(row, using) for row in rows.fetch_all(sql, [product_ids], using=using)]
+
+
+def trashed_list() -> QuerySet[TrashedProduct]:
+    return TrashedProduct.objects.select_related("brand", "trashed_by")
 
 
 def brand_list() -> QuerySet[Brand]:

@@ -1,3 +1,6 @@
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -6,7 +9,7 @@ from catalog_service.categories.selectors import category_paths, with_category_p
 from catalog_service.categories.serializers import CategorySummarySerializer
 from catalog_service.core.fields import TrimmedCharField
 
-from .models import PRICE_MAX, Brand, Product
+from .models import PRICE_MAX, Brand, Product, TrashedProduct
 
 
 class BrandSerializer(serializers.ModelSerializer):
@@ -144,3 +147,32 @@ _ProductInputFields = serializers.SerializerMetaclass(
 
 class ProductInputSerializer(_ProductInputFields):
     """A product as it is written: the brand given by id, the price as decimal money."""
+
+
+class TrashedProductSerializer(serializers.ModelSerializer):
+    """A product in the trash: what it was, who deleted it, and when it is purged."""
+
+    brand = BrandSummarySerializer(read_only=True)
+    trashed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    purge_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrashedProduct
+        fields = (
+            "id",
+            "sku",
+            "name",
+            "price",
+            "brand",
+            "category",
+            "availability",
+            "created_at",
+            "updated_at",
+            "trashed_at",
+            "trashed_by",
+            "purge_at",
+        )
+        read_only_fields = fields
+
+    def get_purge_at(self, trashed) -> datetime:
+        return trashed.trashed_at + timedelta(days=settings.TRASH_RETENTION_DAYS)

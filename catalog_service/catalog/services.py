@@ -1,17 +1,25 @@
 """Writes to the catalog. Each is one transaction and emits a domain event for the product."""
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError, save_or_conflict
 from catalog_service.core.text import identifier_normalized, single_line_validator
 
-from .models import Brand, Product
+from .models import Brand, Product, TrashedProduct
 from .search import search_words_add
 from .signals import brand_changed, product_changed
+
+logger = logging.getLogger(__name__)
 
 # Derived from the model once per process: Product.WRITABLE_FIELDS is the one list to keep.
 PRODUCT_FIELDS = Product.WRITABLE_FIELDS
@@ -34,6 +42,17 @@ class SkuTakenError(ConflictError):
         super().__init__(f"A product with SKU {sku!r} already exists.", field="sku")
 
 
+class SkuInTrashError(ConflictError):
+    default_code = "sku_in_trash"
+
+    def __init__(self, sku: str, trashed_id: int):
+        super().__init__(
+            f"SKU {sku!r} belongs to product {trashed_id} in the trash: restore it, or purge it "
+            "to free its SKU.",
+            field="sku",
+        )
+
+
 class BrandNameTakenError(ConflictError):
     default_code = "brand_name_taken"
 
@@ -44,10 +63,10 @@ class BrandNameTakenError(ConflictError):
 class BrandInUseError(ConflictError):
     default_code = "brand_in_use"
 
-    def __init__(self, brand: Brand, product_count: int):
+    def __init__(self, brand: Brand, product_count: int, trashed_count: int = 0):
         super().__init__(
-            f"Brand {brand.name!r} still has {product_count} product(s); "
-            "delete or move them before deleting the brand."
+            f"Brand {brand.name!r} still has {product_count} product(s) and {trashed_count} in "
+            "the trash; delete or move them (and purge the trash) before deleting the brand."
         )
 
 
@@ -61,9 +80,18 @@ class ProductInUseError(ConflictError):
         )
 
 
+def same_sku(model, sku: str):
+    """`model`'s rows with this SKU ignoring case, by the expression of its unique index
+    (`sku__iexact` compiles to UPPER() on PostgreSQL, which no index serves: a full scan)."""
+    return model.objects.alias(sku_lower=Lower("sku")).filter(sku_lower=Lower(Value(sku)))
+
+
 def _ensure_sku_free(sku: str, exclude_pk: int | None = None) -> None:
-    if Product.objects.filter(sku__iexact=sku).exclude(pk=exclude_pk).exists():
+    if same_sku(Product, sku).exclude(pk=exclude_pk).exists():
         raise SkuTakenError(sku)
+    trashed = same_sku(TrashedProduct, sku).values_list("pk", flat=True).first()
+    if trashed is not None:  # reserved while its product can be restored
+        raise SkuInTrashError(sku, trashed)
 
 
 def _normalized(data: dict) -> dict:
@@ -96,6 +124,49 @@ def _present(product: Product, *, new: bool) -> dict:
         for field, value in values.items()
         if value is not None
     }
+
+
+@transaction.atomic(savepoint=False)
+def products_create(*, actor, items: list[dict]) -> list[Product]:
+    """product_create for many products at once (an import's batch): the same rules and the
+    same product_changed per product, with one query per step for the whole list instead of one
+    per product. All or none: on any error (ValidationError, SkuTakenError, SkuInTrashError,
+    TypeError) the caller's transaction is spoilt; the caller can then create them one by one
+    with product_create to learn which failed."""
+    if not items:
+        return []
+    products = []
+    for data in items:
+        if unknown := data.keys() - _WRITABLE:
+            raise TypeError(f"products_create: not writable: {', '.join(sorted(unknown))}")
+        if missing := _REQUIRED - data.keys():
+            raise TypeError(f"products_create: missing: {', '.join(sorted(missing))}")
+        products.append(Product(**_normalized(dict(data))))
+    skus = [product.sku for product in products]
+    for model, error in ((Product, SkuTakenError), (TrashedProduct, SkuInTrashError)):
+        taken = (
+            model.objects.alias(sku_lower=Lower("sku"))
+            .filter(sku_lower__in=[sku.lower() for sku in skus])
+            .values_list("sku", "pk")
+            .first()
+        )
+        if taken is not None:
+            raise error(*taken) if model is TrashedProduct else error(taken[0])
+    try:
+        with transaction.atomic():
+            Product.objects.bulk_create(products)  # ids come back (RETURNING)
+    except IntegrityError as exc:  # a SKU twice in the list, or taken meanwhile
+        raise SkuTakenError(", ".join(skus[:3]) + ("..." if len(skus) > 3 else "")) from exc
+    for product in products:
+        search_words_add(product.name)
+        product_changed.send(
+            sender=Product,
+            product=product,
+            actor=actor,
+            action="created",
+            changes=_present(product, new=True),
+        )
+    return products
 
 
 @transaction.atomic
@@ -175,18 +246,92 @@ def product_availability_set(*, product: Product, availability: str, actor) -> b
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor) -> None:
+def product_delete(*, product: Product, actor, purge: bool = False) -> None:
+    """Moves a product its caller has locked to the trash (or, `purge`, removes it for good).
+    For every reader it is gone at commit, as before the trash existed."""
     changes = _present(product, new=False)
     product_id = product.pk
     try:
         with transaction.atomic():
             product.delete()
+            if not purge:
+                _trashed(product, product_id, actor).save(force_insert=True)
     except ProtectedError as exc:  # the inventory's rows refer to it
         raise ProductInUseError(product) from exc
     product.pk = product_id
     product_changed.send(
         sender=Product, product=product, actor=actor, action="deleted", changes=changes
     )
+
+
+def _trashed(product: Product, product_id: int, actor) -> TrashedProduct:
+    return TrashedProduct(
+        pk=product_id,
+        trashed_at=timezone.now(),
+        trashed_by=actor if actor and actor.pk else None,
+        **{field: getattr(product, field) for field in _TRASH_COPIED},
+    )
+
+
+# What the trash keeps of a product, so that a restore gives it back as it was.
+_TRASH_COPIED = (*PRODUCT_FIELDS, "availability", "created_at", "updated_at")
+
+
+def trashed_locked(pk: int) -> TrashedProduct | None:
+    return TrashedProduct.objects.select_for_update().filter(pk=pk).first()
+
+
+@transaction.atomic
+def product_restore(*, trashed: TrashedProduct, actor) -> Product:
+    """Brings a trashed product (locked by the caller) back with its own id, so its history,
+    view counts and events are its own again. Refused (409 sku_taken) if a product took its SKU
+    meanwhile (possible only in a race with its deletion); it then stays in the trash."""
+    if same_sku(Product, trashed.sku).exists():
+        raise SkuTakenError(trashed.sku)
+    kept = {field: getattr(trashed, field) for field in (*PRODUCT_FIELDS, "availability")}
+    product = Product(pk=trashed.pk, **kept)
+    trashed.delete()
+    save_or_conflict(product, SkuTakenError(product.sku), force_insert=True)  # updated_at: now
+    product.created_at = trashed.created_at  # auto_now_add set it to now on the insert
+    rows.update(product, ["created_at"])
+    search_words_add(product.name)
+    product_changed.send(
+        sender=Product,
+        product=product,
+        actor=actor,
+        action="restored",
+        changes=_present(product, new=True),
+    )
+    return product
+
+
+@transaction.atomic
+def trashed_purge(*, trashed: TrashedProduct) -> None:
+    """Removes a trashed product for good: its SKU is free again. Its history and counts stay
+    (kept by id), as for any deleted product."""
+    trashed.delete()
+    logger.info("product %s (%s) purged from the trash", trashed.pk, trashed.sku)
+
+
+def trash_purge_expired(batch: int = 1000) -> int:
+    """Purges what has been in the trash longer than TRASH_RETENTION_DAYS, a batch per
+    transaction. Returns how many."""
+    before = timezone.now() - timedelta(days=settings.TRASH_RETENTION_DAYS)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                TrashedProduct.objects.filter(trashed_at__lt=before)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch]
+            )
+            TrashedProduct.objects.filter(pk__in=ids).delete()
+        purged += len(ids)
+        if len(ids) < batch:
+            break
+    if purged:
+        logger.info("purged %s product(s) from the trash", purged)
+    return purged
 
 
 def _ensure_brand_name_free(name: str, exclude_pk: int | None = None) -> None:
@@ -235,6 +380,8 @@ def brand_delete(*, brand: Brand) -> None:
         with transaction.atomic():
             brand.delete()
     except ProtectedError as exc:
-        raise BrandInUseError(brand, brand.products.count()) from exc
+        raise BrandInUseError(
+            brand, brand.products.count(), brand.trashed_products.count()
+        ) from exc
     brand.pk = brand_id
     brand_changed.send(sender=Brand, brand=brand, action="deleted", changes={})

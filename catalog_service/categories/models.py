@@ -38,5 +38,10 @@ class Category(TreeNode, TimeStampedModel):
         return self.name
 
     def change_display(self) -> str:
-        """How a product's change history shows it: its path from the root."""
-        return " / ".join(node.name for node in self.ancestors(include_self=True))
+        """How a product's change history shows it: its path from the root. Read once per
+        instance: an import shows the same few categories in thousands of histories, and an
+        instance lives for one request or job."""
+        if getattr(self, "_change_display", None) is None:
+            names = [node.name for node in self.ancestors(include_self=True)]
+            self._change_display = " / ".join(names)
+        return self._change_display

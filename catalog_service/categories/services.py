@@ -33,10 +33,11 @@ class SlugTakenError(ConflictError):
 class CategoryInUseError(ConflictError):
     default_code = "category_in_use"
 
-    def __init__(self, category: Category, children: int, products: int):
+    def __init__(self, category: Category, children: int, products: int, trashed: int = 0):
         super().__init__(
-            f"Category {category.name!r} still has {children} subcategory(ies) and "
-            f"{products} product(s); move or delete them before deleting the category."
+            f"Category {category.name!r} still has {children} subcategory(ies), "
+            f"{products} product(s) and {trashed} in the trash; move or delete them (and purge "
+            "the trash) before deleting the category."
         )
         self.children, self.products = children, products
 
@@ -132,6 +133,7 @@ def category_delete(*, category: Category) -> None:
     except ProtectedError as exc:
         children = Category.objects.filter(parent_id=category_id).count()
         products = category.products.count()
-        raise CategoryInUseError(category, children, products) from exc
+        trashed = category.trashed_products.count()
+        raise CategoryInUseError(category, children, products, trashed) from exc
     category.pk = category_id
     category_changed.send(sender=Category, category=category, action="deleted", changes={})

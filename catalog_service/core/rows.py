@@ -27,7 +27,9 @@ locks its rows, as `select_for_update()` does. Statements are cached per model, 
 alias, and quoted by that alias's connection.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 from django.db import connections, router
@@ -234,3 +236,40 @@ def insert(model_instance: Model) -> None:
         cursor.execute(sql, values)
     model_instance._state.db = using
     model_instance._state.adding = False
+
+
+# {(model, ignore_conflicts): [instances]} inside inserts_deferred(), else None.
+_deferred: ContextVar[dict | None] = ContextVar("rows_inserts_deferred", default=None)
+
+
+@contextmanager
+def inserts_deferred() -> Iterator[None]:
+    """Inside, insert_soon() keeps its rows, and they are written when the block ends without
+    an error: one multi-row INSERT per model (ORM's bulk_create, no signals either) instead of
+    one per row, for a bulk change (an import) that writes thousands. Use it inside the
+    transaction; on an error the block writes nothing (the transaction rolls back anyway)."""
+    if _deferred.get() is not None:  # nested: the outer block writes them
+        yield
+        return
+    pending: dict = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+        for (model, ignore_conflicts), instances in pending.items():
+            if ignore_conflicts:  # same keys once, sorted: concurrent writers cannot deadlock
+                instances = sorted({i.pk: i for i in instances}.values(), key=lambda i: i.pk)
+            model.objects.bulk_create(instances, ignore_conflicts=ignore_conflicts, batch_size=1000)
+    finally:
+        _deferred.reset(token)
+
+
+def insert_soon(model_instance: Model, *, ignore_conflicts: bool = False) -> None:
+    """insert(), or inside inserts_deferred() kept for its one INSERT at the end.
+    `ignore_conflicts`: a row whose key exists is skipped (ON CONFLICT DO NOTHING)."""
+    pending = _deferred.get()
+    if pending is not None:
+        pending.setdefault((type(model_instance), ignore_conflicts), []).append(model_instance)
+    elif ignore_conflicts:
+        type(model_instance).objects.bulk_create([model_instance], ignore_conflicts=True)
+    else:
+        insert(model_instance)

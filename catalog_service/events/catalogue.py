@@ -24,8 +24,9 @@ ENTITIES = (
     Entity(
         "product",
         Product,
-        ("created", "updated", "deleted"),
-        "A product was created, changed (any field, its availability included) or deleted.",
+        ("created", "updated", "deleted", "restored"),
+        "A product was created, changed (any field, its availability included), deleted (moved "
+        "to the trash) or restored from the trash (with its id, as it was when deleted).",
     ),
     Entity(
         "brand",

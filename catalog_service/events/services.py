@@ -56,7 +56,7 @@ def _event(instance, action: str, changes: dict) -> Event:
 
 
 def product_event_record(sender, *, product, action: str, changes: dict, **kwargs) -> None:
-    rows.insert(_event(product, action, changes))  # one INSERT built once: every admin write
+    rows.insert_soon(_event(product, action, changes))  # built once (every admin write), or bulk
 
 
 def brand_event_record(sender, *, brand, action: str, changes: dict, **kwargs) -> None:

@@ -26,6 +26,7 @@ class ProductChangeEvent(models.Model):
         CREATED = "created"
         UPDATED = "updated"
         DELETED = "deleted"
+        RESTORED = "restored"  # from the trash
 
     product_id = models.BigIntegerField(db_index=True)
     product_sku = models.CharField(max_length=_copy_of(Product, "sku"))
@@ -67,8 +68,18 @@ class Delivery(models.Model):
         # The recipient stopped being an active admin before it was sent.
         CANCELLED = "cancelled"
 
+    # Null for a notification about no single change (an import's summary): its `message`.
     event = models.ForeignKey(
-        ProductChangeEvent, on_delete=models.CASCADE, related_name="deliveries"
+        ProductChangeEvent,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    message = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Without an event: the notification itself (subject, text, html, payload).",
     )
     channel = models.CharField(max_length=32)
     recipient = models.ForeignKey(

@@ -38,13 +38,19 @@ class DeliveryEventSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    event = DeliveryEventSerializer()
+    event = DeliveryEventSerializer(allow_null=True, help_text="Null for a summary (an import).")
+    subject = serializers.SerializerMethodField()
+
+    def get_subject(self, delivery) -> str | None:
+        """A summary's subject (null for a change's own notification: see `event`)."""
+        return delivery.message["subject"] if delivery.message else None
 
     class Meta:
         model = Delivery
         fields = (
             "id",
             "event",
+            "subject",
             "channel",
             "recipient",
             "address",

@@ -25,6 +25,7 @@ from django.db.models import F, Model, Q
 from django.utils import timezone
 
 from catalog_service.accounts.selectors import active_admins
+from catalog_service.catalog.signals import in_bulk
 from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError
 
@@ -81,10 +82,11 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         changes={field: [json_safe(old), json_safe(new)] for field, (old, new) in changes.items()},
         actor=actor,
         actor_username=actor.get_username() if actor else "",  # None: the system (an expiry)
-        fanned_out_at=None,
+        # Part of a bulk change: in its history, but the admins get the importer's summary.
+        fanned_out_at=timezone.now() if in_bulk() else None,
     )
-    rows.insert(event)  # one INSERT built once: this runs on every admin write
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    rows.insert_soon(event)  # one INSERT built once (every admin write), or the bulk's one
+    if settings.CELERY_TASK_ALWAYS_EAGER and event.fanned_out_at is None:
         # No broker, so no scheduler runs the relay: this process fans out after commit. If that
         # fails, the write stands and the next one (or send_pending_notifications) fans out both.
         transaction.on_commit(events_fan_out, robust=True)
@@ -192,6 +194,32 @@ def _deliveries_to_admins(event_ids: list[int], channel: str) -> None:
         cursor.execute(insert, params)
 
 
+def summary_notify(*, actor, subject: str, text: str, html: str, payload: dict) -> int:
+    """A notification about no single change (an import's summary) to every other active
+    admin on each configured channel, through the same outbox: the deliveries commit with the
+    caller's transaction and are sent after it. Returns how many deliveries it wrote."""
+    message = {"subject": subject, "text": text, "html": html, "payload": payload}
+    now = timezone.now()
+    deliveries = []
+    for channel, provider in providers_configured().items():
+        if provider.per_recipient:
+            admins = active_admins().exclude(email="").exclude(pk=getattr(actor, "pk", None))
+            deliveries += [
+                Delivery(channel=channel, recipient_id=pk, address=email, message=message)
+                for pk, email in admins.order_by("pk").values_list("pk", "email")
+            ]
+        else:
+            deliveries.append(
+                Delivery(channel=channel, address=provider.address(), message=message)
+            )
+    for delivery in deliveries:
+        delivery.next_attempt_at = now
+    created = Delivery.objects.bulk_create(deliveries)
+    ids = [delivery.pk for delivery in created]
+    transaction.on_commit(lambda: deliveries_due.send(Delivery, delivery_ids=ids))
+    return len(ids)
+
+
 def enqueue(task, *args, countdown: float = 0) -> None:
     """Publishes a task; with the broker down the row stays pending and the sweep sends it.
     tasks.py publishes the sends of deliveries_due with it."""
@@ -271,6 +299,7 @@ def _claim_companions(delivery: Delivery) -> list[int]:
                 recipient_id=delivery.recipient_id,
                 channel=delivery.channel,
                 status=Delivery.Status.PENDING,
+                event__isnull=False,  # a summary goes on its own
             )
             .exclude(pk=delivery.pk)
             .order_by("pk")
@@ -287,6 +316,17 @@ def _claim_companions(delivery: Delivery) -> list[int]:
 
 
 def notification_for(delivery: Delivery, per_recipient: bool, companions=()) -> Notification:
+    to = delivery.address if per_recipient else ""
+    if delivery.event_id is None:  # summary_notify's: the message is stored with it
+        message = delivery.message
+        return Notification(
+            delivery_id=delivery.pk,
+            subject=message["subject"],
+            text=message["text"],
+            html=message["html"],
+            payload=message["payload"],
+            to=to,
+        )
     events = [delivery.event, *(c.event for c in companions)]
     subject, text, html = events_message(sorted(events, key=lambda e: (e.created_at, e.pk)))
     return Notification(
@@ -295,7 +335,7 @@ def notification_for(delivery: Delivery, per_recipient: bool, companions=()) -> 
         text=text,
         html=html,
         payload=event_payload(delivery.event),
-        to=delivery.address if per_recipient else "",
+        to=to,
     )
 
 
@@ -323,7 +363,7 @@ def delivery_attempt(delivery_id: int) -> float | None:
     companions: list[Delivery] = []
     try:
         provider = provider_get(delivery.channel)
-        if provider.per_recipient and delivery.recipient_id:
+        if provider.per_recipient and delivery.recipient_id and delivery.event_id:
             ids = _claim_companions(delivery)
             companions = list(Delivery.objects.select_related("event").filter(pk__in=ids))
         provider.send(_built(delivery, provider.per_recipient, companions))

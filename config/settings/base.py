@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "catalog_service.inventory",
     "catalog_service.events",
     "catalog_service.notifications",
+    "catalog_service.bulk",
 ]
 
 MIDDLEWARE = [
@@ -248,6 +249,20 @@ if PRODUCT_CACHE_SECONDS > 0:
         "task": "catalog_service.catalog.tasks.product_cache_repair",
         "schedule": PRODUCT_CACHE_REPAIR_SECONDS,
     }
+
+# A deleted product stays in the trash, restorable, this many days; the purge runs hourly.
+TRASH_RETENTION_DAYS = env_read("float", "TRASH_RETENTION_DAYS", default=30.0)
+CELERY_BEAT_SCHEDULE["product-trash-purge"] = {
+    "task": "catalog_service.catalog.tasks.trash_purge_expired",
+    "schedule": 3600,
+}
+
+# Product imports (CSV): the largest file and row count taken, the rows written per
+# transaction (apply_valid) and read per query, and the row errors a job keeps (it counts all).
+IMPORT_MAX_BYTES = env_read("int", "IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_read("int", "IMPORT_MAX_ROWS", default=500_000)
+IMPORT_BATCH = env_read("int", "IMPORT_BATCH", default=500)
+IMPORT_MAX_ERRORS = env_read("int", "IMPORT_MAX_ERRORS", default=1000)
 
 # Product change notifications to every other admin.
 # Channels: console, smtp, sendgrid, webhook (comma-separated). The older EMAIL_CHANNEL still works.

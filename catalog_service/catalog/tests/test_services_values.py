@@ -145,8 +145,8 @@ def test_brand_in_use_says_how_many_products_it_still_has(admin, brand):
     assert response.status_code == 409
     assert response.json() == {
         "code": "brand_in_use",
-        "message": "Brand 'Denon' still has 2 product(s); "
-        "delete or move them before deleting the brand.",
+        "message": "Brand 'Denon' still has 2 product(s) and 0 in the trash; delete or move "
+        "them (and purge the trash) before deleting the brand.",
     }
     assert Brand.objects.filter(pk=brand.pk).exists()
 

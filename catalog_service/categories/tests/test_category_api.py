@@ -125,7 +125,7 @@ def test_delete_with_children_or_products_is_a_409_with_the_numbers(admin, tree,
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "category_in_use"
-    assert "1 subcategory(ies) and 2 product(s)" in body["message"]
+    assert "1 subcategory(ies), 2 product(s) and 0 in the trash" in body["message"]
     assert admin.delete(f"{URL}{tree['chairs'].id}/").status_code == 204
     assert not Category.objects.filter(pk=tree["chairs"].pk).exists()
 

@@ -27,6 +27,7 @@ LAYERS = (
     "inventory",
     "events",
     "notifications",
+    "bulk",
 )
 # An app's modules the tasks call: none of them may import the app's tasks.
 BELOW_TASKS = ("models", "selectors", "services", "signals")

@@ -56,6 +56,7 @@ def test_every_event_type_as_published_validates_against_the_document(
     new = admin.post("/api/v1/product/", body, format="json").json()
     admin.patch(f"/api/v1/product/{new['id']}/", {"category": None}, format="json")
     admin.delete(f"/api/v1/product/{new['id']}/")
+    admin.post(f"/api/v1/product/{new['id']}/restore/")
     warehouse = admin.post(LOCATION, {"code": "wh-a", "name": "A"}, format="json").json()["id"]
     receive(admin, product.pk, warehouse, 3)
     hold(order_system, [{"product": product.pk, "quantity": 3}])

@@ -124,7 +124,7 @@ def test_every_type_recorded_is_in_the_catalogue():
         f"{entity}.{action}"
         for entity in ("product", "brand", "category")
         for action in ("created", "updated", "deleted")
-    } | {"stock_level.updated"}
+    } | {"stock_level.updated", "product.restored"}
 
 
 def test_prune_keeps_what_waits_for_a_broker_and_what_is_recent(settings, db):

@@ -1,0 +1,1 @@
+from catalog_service.notifications.tests.conftest import smtp_server  # noqa: F401 - a fixture
