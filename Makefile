@@ -34,6 +34,7 @@ help:
 	@echo "  make seed-e2e    that collection run by newman against the demo data on a fresh database"
 	@echo "  make worker      the Celery worker with the beat scheduler (needs REDIS_URL)"
 	@echo "  make bench       load benchmark (needs PostgreSQL, Redis and wrk; see bench/README.md)"
+	@echo "  make bench-import  import, re-import and export BENCH_IMPORT_ROWS products (100,000): time and peak memory"
 	@echo "  make mutate      mutation testing (mutmut) of the core modules; fails under 80 % (docs/testing.md)"
 	@echo "  make clean       remove .tools, .venv and the SQLite databases in var/ (keeps .env)"
 	@echo "Variables (make TARGET NAME=value):"
@@ -155,6 +156,11 @@ BENCH_DURATION ?= 15s
 BENCH_CONNECTIONS ?= 32
 bench: install
 	$(PY) bench/run.py --products $(BENCH_PRODUCTS) --duration $(BENCH_DURATION) --connections $(BENCH_CONNECTIONS)
+
+.PHONY: bench-import
+# The CSV import and the export at scale, on a database of its own (bench/imports.py).
+bench-import: install
+	$(PY) bench/imports.py
 
 .PHONY: mutate
 # Mutation testing (mutmut) of the modules [tool.mutmut] in pyproject.toml lists, each mutant

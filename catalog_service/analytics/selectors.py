@@ -40,12 +40,20 @@ def views_totals(*, date_from: date, date_to: date, product_ids: ProductIds | No
 
 
 def views_top(
-    *, date_from: date, date_to: date, product_ids: ProductIds | None = None, limit: int = 20
+    *,
+    date_from: date,
+    date_to: date,
+    product_ids: ProductIds | None = None,
+    excluded_ids: ProductIds | None = None,
+    limit: int = 20,
 ) -> list[ViewsRow]:
-    """The most viewed products in the range (ties broken by impressions, then id)."""
+    """The most viewed products in the range (ties broken by impressions, then id), among
+    `product_ids` if given, never `excluded_ids`."""
+    rows = _in_range(date_from, date_to, product_ids)
+    if excluded_ids is not None:
+        rows = rows.exclude(product_id__in=excluded_ids)
     ranked = (
-        _in_range(date_from, date_to, product_ids)
-        .values("product_id")
+        rows.values("product_id")
         .annotate(total_views=Sum("views"), total_impressions=Sum("impressions"))
         .order_by("-total_views", "-total_impressions", "product_id")[:limit]
     )

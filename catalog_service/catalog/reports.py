@@ -30,12 +30,17 @@ class TopQuerySerializer(DateRangeQuerySerializer):
                 help_text="Only this brand's products.",
             ),
             "limit": serializers.IntegerField(min_value=1, max_value=1000, default=20),
+            "include_trashed": serializers.BooleanField(
+                default=False,
+                help_text="Rank the products in the trash too (left out by default).",
+            ),
         }
 
 
 class TopRowSerializer(serializers.Serializer):
     product_id = serializers.IntegerField()
-    product = ProductSerializer(allow_null=True, help_text="Null once the product is deleted.")
+    product = ProductSerializer(allow_null=True, help_text="Null once the product is purged.")
+    in_trash = serializers.BooleanField(help_text="Only with include_trashed=true.")
     views = serializers.IntegerField()
     impressions = serializers.IntegerField()
 
@@ -67,7 +72,7 @@ class ViewsReportView(ReportView):
         q = self.query(request)
         brand_id = q["brand"].pk if q.get("brand") else None
         span = {"date_from": q["from"], "date_to": q["to"], "brand_id": brand_id}
-        top = selectors.views_top(**span, limit=q["limit"])
+        top = selectors.views_top(**span, limit=q["limit"], include_trashed=q["include_trashed"])
         body = {
             "from": q["from"],
             "to": q["to"],
@@ -77,6 +82,7 @@ class ViewsReportView(ReportView):
                 {
                     "product_id": row.product_id,
                     "product": ProductSerializer(row.product).data if row.product else None,
+                    "in_trash": row.in_trash,
                     "views": row.views,
                     "impressions": row.impressions,
                 }
@@ -92,10 +98,11 @@ class ViewsReportView(ReportView):
                 row.product.brand.name if row.product else "",
                 row.views,
                 row.impressions,
+                row.in_trash,
             ]
             for rank, row in enumerate(top, start=1)
         ]
-        columns = ["rank", "product_id", "sku", "name", "brand", "views", "impressions"]
+        columns = ["rank", "product_id", "sku", "name", "brand", "views", "impressions", "in_trash"]
         filename = f"product-views_{q['from']}_{q['to']}.csv"
         return self.respond(request, body, columns, rows, filename)
 

@@ -66,9 +66,10 @@ def brand_list() -> QuerySet[Brand]:
 @dataclass(frozen=True)
 class TopRow:
     product_id: int
-    product: Product | None  # None once the product has been deleted
+    product: Product | TrashedProduct | None  # None once the product has been purged
     views: int
     impressions: int
+    in_trash: bool = False
 
 
 def _of_brand(brand_id: int | None) -> QuerySet | None:
@@ -83,15 +84,37 @@ def views_totals(*, date_from: date, date_to: date, brand_id: int | None = None)
 
 
 def views_top(
-    *, date_from: date, date_to: date, brand_id: int | None = None, limit: int = 20
+    *,
+    date_from: date,
+    date_to: date,
+    brand_id: int | None = None,
+    limit: int = 20,
+    include_trashed: bool = False,
 ) -> list[TopRow]:
     """The most viewed products in the range (ties broken by impressions, then id), each with
-    its product and brand (read in one query)."""
+    its product and brand (read in one query). Products in the trash are left out unless
+    `include_trashed` (then shown as they were, `in_trash`); purged ones stay, without product.
+    With a brand: its products in the catalog."""
     ranked = analytics.views_top(
-        date_from=date_from, date_to=date_to, product_ids=_of_brand(brand_id), limit=limit
+        date_from=date_from,
+        date_to=date_to,
+        product_ids=_of_brand(brand_id),
+        excluded_ids=None if include_trashed else TrashedProduct.objects.values("id"),
+        limit=limit,
     )
-    products = product_list().in_bulk([row.product_id for row in ranked])
+    ids = [row.product_id for row in ranked]
+    products = product_list().in_bulk(ids)
+    trashed = {}
+    if include_trashed:
+        missing = [pk for pk in ids if pk not in products]
+        trashed = TrashedProduct.objects.select_related("brand").in_bulk(missing)
     return [
-        TopRow(row.product_id, products.get(row.product_id), row.views, row.impressions)
+        TopRow(
+            row.product_id,
+            products.get(row.product_id) or trashed.get(row.product_id),
+            row.views,
+            row.impressions,
+            row.product_id in trashed,
+        )
         for row in ranked
     ]

@@ -56,6 +56,21 @@ def test_views_report_ranks_products_in_range(admin, reads):
     assert body["results"][2]["product"] is None  # deleted, counts kept
 
 
+def test_a_product_in_the_trash_is_ranked_only_when_asked(admin, reads):
+    assert admin.delete(f"/api/v1/product/{reads['tv'].id}/").status_code == 204
+    span = {"from": "2026-03-01", "to": "2026-03-03"}
+    ranked = [r["product_id"] for r in admin.get(REPORT, span).json()["results"]]
+    assert ranked == [reads["amp"].id, reads["cd"].id, reads["gone_id"]]
+    body = admin.get(REPORT, {**span, "include_trashed": "true"}).json()
+    last = body["results"][-1]
+    assert (last["product_id"], last["in_trash"], last["product"]["sku"]) == (
+        reads["tv"].id,
+        True,
+        reads["tv"].sku,
+    )
+    assert body["totals"] == {"views": 20, "impressions": 54}  # every read still counts
+
+
 def test_views_report_filters_by_brand_and_limits(admin, reads):
     body = admin.get(
         REPORT, {"from": "2026-03-01", "to": "2026-03-03", "brand": reads["denon"].id, "limit": 1}
@@ -78,8 +93,10 @@ def test_views_report_as_csv(admin, reads, how):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="product-views_2026-03-01_2026-03-03.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["rank", "product_id", "sku", "name", "brand", "views", "impressions"]
-    assert rows[1] == ["1", str(reads["amp"].id), "AMP-1", "Amplifier", "Denon", "9", "0"]
+    assert rows[0] == [
+        *("rank", "product_id", "sku", "name", "brand", "views", "impressions", "in_trash")
+    ]
+    assert rows[1] == ["1", str(reads["amp"].id), "AMP-1", "Amplifier", "Denon", "9", "0", "False"]
     assert rows[3][3] == "(deleted)"
 
 
