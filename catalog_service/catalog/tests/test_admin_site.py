@@ -2,7 +2,9 @@
 
 import pytest
 
-from catalog_service.catalog.models import Brand, Product
+from catalog_service.bulk import imports
+from catalog_service.catalog.models import Brand, Product, TrashedProduct
+from catalog_service.notifications.models import ProductChangeEvent
 
 
 @pytest.fixture
@@ -37,3 +39,31 @@ def test_django_admin_refuses_control_characters_and_look_alike_skus(admin_site,
     assert response.status_code == 200
     assert Product.objects.count() == 1
     assert Brand.objects.count() == 1
+
+
+def test_django_admin_deletes_to_the_trash_and_restores_from_it(admin_site, product):
+    response = admin_site.post(f"/admin/catalog/product/{product.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert TrashedProduct.objects.filter(pk=product.pk).exists()
+    listing = admin_site.get("/admin/catalog/trashedproduct/")
+    assert product.sku in listing.content.decode()
+    response = admin_site.post(
+        "/admin/catalog/trashedproduct/",
+        {"action": "restore", "_selected_action": [product.pk]},
+    )
+    assert response.status_code == 302
+    assert Product.objects.get(pk=product.pk).sku == product.sku
+    assert not TrashedProduct.objects.exists()
+    assert list(
+        ProductChangeEvent.objects.filter(product_id=product.pk).values_list("action", flat=True)
+    ) == ["restored", "deleted"]  # newest first
+
+
+def test_django_admin_lists_import_jobs(admin_site, admin_user, brand):
+    job = imports.job_create(
+        content=b"sku,name,price,brand\nA-1,Amp,1.00,Denon\n", actor=admin_user
+    )
+    imports.job_run(job.pk)
+    page = admin_site.get("/admin/bulk/importjob/").content.decode()
+    assert "succeeded" in page
