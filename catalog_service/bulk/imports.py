@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -566,6 +567,17 @@ def _finish(job: ImportJob, outcome: _Outcome, message: str = "") -> None:
         if not job.dry_run and (outcome.created or outcome.updated):
             job.refresh_from_db()
             _summary(job)
+
+
+def jobs_left_pending(older_than_seconds: float = 60) -> list:
+    """Jobs still pending a while after their upload: their task was never queued (the broker
+    was down at the upload) or was lost. Queuing one again is safe: job_run claims it first."""
+    before = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
 
 
 def job_url(job: ImportJob) -> str:

@@ -263,6 +263,10 @@ IMPORT_MAX_BYTES = env_read("int", "IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_read("int", "IMPORT_MAX_ROWS", default=500_000)
 IMPORT_BATCH = env_read("int", "IMPORT_BATCH", default=500)
 IMPORT_MAX_ERRORS = env_read("int", "IMPORT_MAX_ERRORS", default=1000)
+CELERY_BEAT_SCHEDULE["imports-resume"] = {
+    "task": "catalog_service.bulk.tasks.imports_resume",
+    "schedule": 60,
+}
 
 # Product change notifications to every other admin.
 # Channels: console, smtp, sendgrid, webhook (comma-separated). The older EMAIL_CHANNEL still works.

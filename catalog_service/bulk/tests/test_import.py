@@ -2,6 +2,7 @@
 mode deciding what a bad row costs, one summary per other admin."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -290,3 +291,18 @@ def test_a_row_that_fails_while_writing_is_named_and_the_batch_still_written(den
     assert set(Product.objects.values_list("sku", flat=True)) == {"TAKEN-1", "NEW-1", "NEW-2"}
     history = ProductChangeEvent.objects.values_list("product_sku", flat=True)
     assert sorted(history) == ["NEW-1", "NEW-2"]  # nothing of the undone batch is left
+
+
+def test_a_job_left_pending_is_queued_again_and_runs_once(denon, admin_user):
+    """The broker was down at the upload: the job waits, pending, for the periodic resume."""
+    from catalog_service.bulk import tasks
+
+    job = imports.job_create(content=csv_of([["R-1", "R", "1.00", "Denon", ""]]), actor=admin_user)
+    assert imports.jobs_left_pending() == []  # just uploaded: its task may still come
+    ImportJob.objects.filter(pk=job.pk).update(created_at=job.created_at - timedelta(minutes=2))
+    assert tasks.imports_resume() == 1  # eager here: it ran
+    job.refresh_from_db()
+    assert (job.status, job.created) == ("succeeded", 1)
+    assert tasks.imports_resume() == 0
+    imports.job_run(job.pk)  # a second delivery of its task does nothing
+    assert Product.objects.filter(sku="R-1").count() == 1
