@@ -1,4 +1,5 @@
-"""Bulk import and export at scale: `make bench-import` (BENCH_IMPORT_ROWS, default 100,000).
+"""Bulk import and export at scale: `make bench-import` (BENCH_IMPORT_ROWS, default 100,000;
+BENCH_EXPORT_PRODUCTS=1000000 also exports a seeded catalog of that size).
 
 On a database of its own: a CSV of N new products (100 brands, categories by path) is imported
 by `manage.py import_products` (all or nothing: every row checked, then all written in one
@@ -23,6 +24,9 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+# Also export a catalog of this many seeded products (bench/seed.py), 0 to skip: the export's
+# memory must not grow with the catalog.
+EXPORT_PRODUCTS = int(os.environ.get("BENCH_EXPORT_PRODUCTS", "0"))
 ADMIN_URL = os.environ.get(
     "BENCH_ADMIN_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
@@ -99,6 +103,28 @@ def query(statement: str) -> int:
         return conn.execute(statement).fetchone()[0]
 
 
+def seeded_export(environment: dict) -> int:
+    """A catalog of EXPORT_PRODUCTS seeded products (in place of the imported ones), exported."""
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        for table in ("catalog_product", "catalog_brand", "categories_category"):
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.Identifier(table)))
+    subprocess.run(
+        [sys.executable, "-m", "bench.seed", "--products", str(EXPORT_PRODUCTS)],
+        cwd=ROOT, env=environment, check=True, capture_output=True,
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        exported = Path(tmp) / "export.csv"
+        seconds, peak, _ = timed(["export_products", "-o", str(exported)], environment)
+        lines = exported.read_text(encoding="utf-8-sig").count("\n") - 1
+        rate = lines / seconds
+        print(f"export of {lines:,} seeded products: {seconds:7.1f} s  {rate:8,.0f} rows/s  "
+              f"peak {peak:6.0f} MiB")  # fmt: skip
+        if lines != EXPORT_PRODUCTS:
+            print("FAILED: the export lacks rows")
+            return 1
+    return 0
+
+
 def main() -> int:
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
@@ -152,6 +178,8 @@ def main() -> int:
             if lines != ROWS:
                 print("FAILED: the export lacks rows")
                 return 1
+        if EXPORT_PRODUCTS:
+            return seeded_export(environment)
         return 0
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
