@@ -40,7 +40,8 @@ class ProductExportView(APIView):
         description=(
             f"Streams the products in id order. Columns, in this order: {', '.join(COLUMNS)}; "
             "brand by name, category by its path of names from the root ('A > B'), empty for "
-            "none. The import reads the same file (availability is ignored there). A CSV cell "
+            "none; the stock columns sum the active locations. The import reads the same file "
+            "(availability and stock are ignored there). A CSV cell "
             "that a spreadsheet would run as a formula starts with `'`. `?format=jsonl` (or "
             "`Accept: application/x-ndjson`): one JSON object per line."
         ),
@@ -86,7 +87,7 @@ class ProductImportView(APIView):
         description=(
             "The CSV is the body (`Content-Type: text/csv`) or the multipart field `file`: the "
             "columns of the export (sku, name, price, brand required; category optional; "
-            "availability ignored), UTF-8. Upsert by SKU. Refused at once (nothing queued) for "
+            "availability and stock ignored), UTF-8. Upsert by SKU. Refused at once (nothing queued) for "
             "a wrong encoding or header, an empty file, more than IMPORT_MAX_ROWS rows (400) or "
             "more than IMPORT_MAX_BYTES (413). Answers 202 with the job and its URL in "
             "`Location`; poll it. Each other admin gets one summary when it ends."

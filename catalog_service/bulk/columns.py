@@ -11,8 +11,9 @@ from catalog_service.catalog.models import Product
 CATEGORY_SEPARATOR = " > "
 IMPORTED = Product.WRITABLE_FIELDS
 # Exported for the reader; an import accepts the columns (so an export imports as it is) and
-# ignores them.
-READ_ONLY = ("availability",)
+# ignores them: stock changes go through the inventory's ledger (receipts, adjustments), never a
+# file of totals. The stock columns sum the product's active locations.
+READ_ONLY = ("availability", "stock_on_hand", "stock_available")
 COLUMNS = (*IMPORTED, *READ_ONLY)
 # Every import names these; `category` may be left out (then no product's category changes).
 REQUIRED = tuple(name for name in IMPORTED if not Product._meta.get_field(name).null)
@@ -23,7 +24,8 @@ def category_text(path: list[dict] | None) -> str:
 
 
 def product_values(product) -> dict:
-    """A product (brand selected, `category_path` set) as the file shows it."""
+    """A product (brand selected, `category_path` and the stock totals set) as the file shows
+    it."""
     values = {}
     for name in COLUMNS:
         if name == "brand":

@@ -6,10 +6,11 @@ import io
 from collections.abc import Callable, Iterator
 
 import orjson
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum
 
 from catalog_service.categories.selectors import with_category_paths
 from catalog_service.core.spreadsheet import cell_safe
+from catalog_service.inventory.models import StockLevel
 
 from .columns import COLUMNS, product_values
 
@@ -29,12 +30,30 @@ def products_in_pages(
         page = list(queryset.filter(pk__gt=last_id).order_by("pk")[:page_size])
         if not page:
             return
-        yield with_category_paths(page)
+        yield with_stock_totals(with_category_paths(page))
         if counted:
             counted(len(page))
         last_id = page[-1].pk
         if len(page) < page_size:
             return
+
+
+def with_stock_totals(products: list) -> list:
+    """Sets `stock_on_hand` and `stock_available` (over its active locations) on each product,
+    in one query for the page."""
+    totals = {
+        row["product_id"]: row
+        for row in StockLevel.objects.filter(
+            product_id__in=[product.pk for product in products], location__active=True
+        )
+        .values("product_id")
+        .annotate(total_on_hand=Sum("on_hand"), total_available=Sum(F("on_hand") - F("reserved")))
+    }
+    for product in products:
+        row = totals.get(product.pk, {})
+        product.stock_on_hand = row.get("total_on_hand", 0)
+        product.stock_available = row.get("total_available", 0)
+    return products
 
 
 def csv_lines(queryset: QuerySet, counted: Counted = None) -> Iterator[bytes]:
@@ -62,5 +81,7 @@ def json_lines(queryset: QuerySet, counted: Counted = None) -> Iterator[bytes]:
         for product in page:
             values = product_values(product)
             values["category"] = values["category"] or None
+            for name in ("stock_on_hand", "stock_available"):
+                values[name] = int(values[name])
             lines.append(orjson.dumps(values))
         yield b"\n".join(lines) + b"\n"

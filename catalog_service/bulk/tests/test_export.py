@@ -56,6 +56,8 @@ def test_csv_has_the_columns_in_order_and_formulas_escaped(admin, catalog):
         "brand": "Denon",
         "category": "",
         "availability": "out_of_stock",
+        "stock_on_hand": "0",
+        "stock_available": "0",
     }
     assert (rows[1]["name"], rows[1]["brand"], rows[1]["category"]) == (
         '\'=HYPERLINK("x")',
@@ -154,3 +156,23 @@ def test_the_commands_export_and_import_the_same_file(admin_user, catalog, tmp_p
     call_command("import_products", str(path), "--as", admin_user.username, stdout=out)
     assert "0 created, 1 updated, 3 unchanged, 0 failed" in out.getvalue()
     assert Product.objects.get(sku="A-1").name == "Amp"
+
+
+def test_the_stock_columns_sum_the_active_locations(admin, catalog, order_system):
+    from catalog_service.inventory.models import Location, StockLevel
+
+    amp = catalog[0]
+    for code, active, on_hand, reserved in (
+        ("a", True, 10, 3),
+        ("b", True, 5, 0),
+        ("c", False, 7, 0),
+    ):
+        location = Location.objects.create(code=code, name=code, active=active)
+        StockLevel.objects.create(
+            product=amp, location=location, on_hand=on_hand, reserved=reserved
+        )
+    rows = rows_of(body_of(admin.get(URL)))
+    assert (rows[0]["stock_on_hand"], rows[0]["stock_available"]) == ("15", "12")
+    assert (rows[1]["stock_on_hand"], rows[1]["stock_available"]) == ("0", "0")
+    lines = [json.loads(line) for line in body_of(admin.get(URL, {"format": "jsonl"})).splitlines()]
+    assert (lines[0]["stock_on_hand"], lines[0]["stock_available"]) == (15, 12)
