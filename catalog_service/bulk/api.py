@@ -87,8 +87,8 @@ class ProductImportView(APIView):
         description=(
             "The CSV is the body (`Content-Type: text/csv`) or the multipart field `file`: the "
             "columns of the export (sku, name, price, brand required; category optional; "
-            "availability and stock ignored), UTF-8. Upsert by SKU. Refused at once (nothing queued) for "
-            "a wrong encoding or header, an empty file, more than IMPORT_MAX_ROWS rows (400) or "
+            "availability and stock ignored), UTF-8. Upsert by SKU. Refused at once (nothing "
+            "queued) for a wrong encoding or header, an empty file, more than IMPORT_MAX_ROWS rows (400) or "
             "more than IMPORT_MAX_BYTES (413). Answers 202 with the job and its URL in "
             "`Location`; poll it. Each other admin gets one summary when it ends."
         ),
