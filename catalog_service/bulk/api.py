@@ -88,9 +88,9 @@ class ProductImportView(APIView):
             "The CSV is the body (`Content-Type: text/csv`) or the multipart field `file`: the "
             "columns of the export (sku, name, price, brand required; category optional; "
             "availability and stock ignored), UTF-8. Upsert by SKU. Refused at once (nothing "
-            "queued) for a wrong encoding or header, an empty file, more than IMPORT_MAX_ROWS rows (400) or "
-            "more than IMPORT_MAX_BYTES (413). Answers 202 with the job and its URL in "
-            "`Location`; poll it. Each other admin gets one summary when it ends."
+            "queued) for a wrong encoding or header, an empty file, more than IMPORT_MAX_ROWS "
+            "rows (400) or more than IMPORT_MAX_BYTES (413). Answers 202 with the job and its "
+            "URL in `Location`; poll it. Each other admin gets one summary when it ends."
         ),
         parameters=[ImportQuerySerializer],
         request={
