@@ -149,29 +149,16 @@ class ProductInputSerializer(_ProductInputFields):
     """A product as it is written: the brand given by id, the price as decimal money."""
 
 
-class TrashedProductSerializer(serializers.ModelSerializer):
-    """A product in the trash: what it was, who deleted it, and when it is purged."""
+class TrashedProductSerializer(ProductSerializer):
+    """A product in the trash: what it was (as it is read), who deleted it, and when it is
+    purged."""
 
-    brand = BrandSummarySerializer(read_only=True)
     trashed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     purge_at = serializers.SerializerMethodField()
 
-    class Meta:
+    class Meta(ProductSerializer.Meta):
         model = TrashedProduct
-        fields = (
-            "id",
-            "sku",
-            "name",
-            "price",
-            "brand",
-            "category",
-            "availability",
-            "created_at",
-            "updated_at",
-            "trashed_at",
-            "trashed_by",
-            "purge_at",
-        )
+        fields = (*ProductSerializer.Meta.fields, "trashed_at", "trashed_by", "purge_at")
         read_only_fields = fields
 
     def get_purge_at(self, trashed) -> datetime:

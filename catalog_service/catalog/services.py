@@ -135,13 +135,7 @@ def products_create(*, actor, items: list[dict]) -> list[Product]:
     with product_create to learn which failed."""
     if not items:
         return []
-    products = []
-    for data in items:
-        if unknown := data.keys() - _WRITABLE:
-            raise TypeError(f"products_create: not writable: {', '.join(sorted(unknown))}")
-        if missing := _REQUIRED - data.keys():
-            raise TypeError(f"products_create: missing: {', '.join(sorted(missing))}")
-        products.append(Product(**_normalized(dict(data))))
+    products = [_new_product("products_create", data) for data in items]
     skus = [product.sku for product in products]
     for model, error in ((Product, SkuTakenError), (TrashedProduct, SkuInTrashError)):
         taken = (
@@ -158,15 +152,30 @@ def products_create(*, actor, items: list[dict]) -> list[Product]:
     except IntegrityError as exc:  # a SKU twice in the list, or taken meanwhile
         raise SkuTakenError(", ".join(skus[:3]) + ("..." if len(skus) > 3 else "")) from exc
     for product in products:
-        search_words_add(product.name)
-        product_changed.send(
-            sender=Product,
-            product=product,
-            actor=actor,
-            action="created",
-            changes=_present(product, new=True),
-        )
+        _arrived(product, actor, "created")
     return products
+
+
+def _new_product(caller: str, data: dict) -> Product:
+    """The unsaved product of `data` (the writable fields; one with a default may be left out),
+    normalised; a programming error (a field unknown or missing) is a TypeError."""
+    if unknown := data.keys() - _WRITABLE:
+        raise TypeError(f"{caller}: not writable: {', '.join(sorted(unknown))}")
+    if missing := _REQUIRED - data.keys():
+        raise TypeError(f"{caller}: missing: {', '.join(sorted(missing))}")
+    return Product(**_normalized(dict(data)))
+
+
+def _arrived(product: Product, actor, action: str) -> None:
+    """What follows a product's insert (created or restored): its words, then its event."""
+    search_words_add(product.name)
+    product_changed.send(
+        sender=Product,
+        product=product,
+        actor=actor,
+        action=action,
+        changes=_present(product, new=True),
+    )
 
 
 @transaction.atomic
@@ -175,19 +184,10 @@ def product_create(*, actor, **data) -> Product:
 
     The event's changes carry the values as they are (a brand as the Brand): receivers decide
     how to record them."""
-    if unknown := data.keys() - _WRITABLE:
-        raise TypeError(f"product_create: not writable: {', '.join(sorted(unknown))}")
-    if missing := _REQUIRED - data.keys():
-        raise TypeError(f"product_create: missing: {', '.join(sorted(missing))}")
-    data = _normalized(data)
-    _ensure_sku_free(data["sku"])
-    product = Product(**data)
+    product = _new_product("product_create", data)
+    _ensure_sku_free(product.sku)
     save_or_conflict(product, SkuTakenError(product.sku))
-    search_words_add(product.name)
-    changes = _present(product, new=True)
-    product_changed.send(
-        sender=Product, product=product, actor=actor, action="created", changes=changes
-    )
+    _arrived(product, actor, "created")
     return product
 
 
@@ -294,14 +294,7 @@ def product_restore(*, trashed: TrashedProduct, actor) -> Product:
     save_or_conflict(product, SkuTakenError(product.sku), force_insert=True)  # updated_at: now
     product.created_at = trashed.created_at  # auto_now_add set it to now on the insert
     rows.update(product, ["created_at"])
-    search_words_add(product.name)
-    product_changed.send(
-        sender=Product,
-        product=product,
-        actor=actor,
-        action="restored",
-        changes=_present(product, new=True),
-    )
+    _arrived(product, actor, "restored")
     return product
 
 
