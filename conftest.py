@@ -24,6 +24,7 @@ from testing.services import (
     Beat,
     LiveServer,
     PostgresServer,
+    PrometheusServer,
     RabbitMQServer,
     RedisServer,
     Worker,
@@ -234,3 +235,14 @@ def events_broker(settings):
     with contextlib.suppress(pika.exceptions.AMQPError):
         connection_.channel().exchange_delete(settings.EVENTS_EXCHANGE)
     connection_.close()
+
+
+@pytest.fixture
+def prometheus():
+    """Starts Debian's prometheus scraping the given targets (`{job: ["host:port"]}`, a bearer
+    token as `bearer=`), stopped and its data removed at teardown."""
+    if not shutil.which("prometheus"):
+        unavailable("prometheus is not installed (Debian's prometheus package)")
+    yield from _tracked(
+        PrometheusServer, lambda server: server.start(), lambda server: server.stop()
+    )

@@ -1,0 +1,93 @@
+"""A real Prometheus scraping the real processes: gunicorn's workers add up, the outbox backlog
+rises while no worker runs and drains once one does, and the worker serves its own figures."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from catalog_service.accounts.tests.factories import AdminFactory
+from catalog_service.catalog.tests.factories import ProductFactory
+from testing.services import free_port, wait_for
+
+pytestmark = pytest.mark.timeout(180)
+
+DETAIL_READS = 'sum(catalog_http_requests_total{route="/api/v1/product/{id}/",status="200"})'
+
+
+def test_prometheus_sees_every_read_of_five_gunicorn_workers(live_api, prometheus, product):
+    server = live_api(WEB_CONCURRENCY=5, GUNICORN_THREADS=2, METRICS_TOKEN="scrape-token")
+    prom = prometheus(targets={"api": [f"127.0.0.1:{server.port}"]}, bearer="scrape-token")
+    started = time.time()
+    assert wait_for(lambda: prom.scraped_after("api", started), 20), prom.query("up")
+    before = prom.value(DETAIL_READS) or 0.0
+
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=8))
+    url = f"{server.url}/api/v1/product/{product.id}/"
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: session.get(url, timeout=10).status_code, range(1000)))
+    assert statuses.count(200) == 1000
+
+    read = time.time()
+    assert wait_for(lambda: prom.scraped_after("api", read), 20)
+    assert prom.value(DETAIL_READS) - before == 1000
+    # One series per pattern and status, however many products were read.
+    series = prom.query('catalog_http_requests_total{route=~".*product.*"}')
+    assert {s["metric"]["route"] for s in series} == {"/api/v1/product/{id}/"}
+
+
+@pytest.fixture
+def team(postgres, brand):
+    actor = AdminFactory(username="alice")
+    AdminFactory.create_batch(3)
+    return actor, ProductFactory(sku="OBS-1", price="12.50", brand=brand)
+
+
+def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
+    live_api, celery_worker_process, prometheus, redis_db, settings, team
+):
+    actor, product = team
+    worker_port = free_port()
+    env = {
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.REDIS_URL,
+        "NOTIFICATION_CHANNELS": "console",
+        "NOTIFICATION_DIGEST_SECONDS": 0,
+        "NOTIFICATION_RELAY_SECONDS": 0.3,
+        "NOTIFICATION_SWEEP_SECONDS": 1,
+        "WORKER_BEAT": "true",
+        "WORKER_METRICS_PORT": worker_port,
+    }
+    server = live_api(**env)
+    prom = prometheus(
+        targets={"api": [f"127.0.0.1:{server.port}"], "worker": [f"127.0.0.1:{worker_port}"]}
+    )
+    pending = 'catalog_outbox_pending{kind="notification"}'
+    started = time.time()
+    assert wait_for(lambda: prom.scraped_after("api", started), 20)
+    assert prom.value(pending) == 0
+
+    token = RefreshToken.for_user(actor).access_token
+    response = requests.patch(
+        f"{server.url}/api/v1/product/{product.id}/",
+        json={"price": "30.50"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert wait_for(lambda: prom.value(pending) == 3, 20), prom.query(pending)
+    assert prom.value('catalog_outbox_oldest_age_seconds{kind="notification"}') >= 0
+
+    celery_worker_process(**env)
+    assert wait_for(lambda: prom.value(pending) == 0, 60), prom.query(pending)
+    sent = 'sum(catalog_notifications_total{provider="console",outcome="sent"})'
+    assert wait_for(lambda: prom.value(sent) == 3, 20), prom.query("catalog_notifications_total")
+    relays = (
+        "sum(catalog_worker_tasks_total{"
+        'task="catalog_service.notifications.tasks.events_relay",outcome="succeeded"})'
+    )
+    assert prom.value(relays) >= 1
+    assert prom.value('sum(catalog_worker_task_duration_seconds_count{task=~".*delivery_send"})')
