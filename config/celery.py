@@ -31,6 +31,14 @@ def _one_scheduler(sender=None, **kwargs):
     scheduler_lock_hold()
 
 
+@signals.worker_process_init.connect
+def _tracing_start(**kwargs):
+    """In each pool process (an exporter's thread does not survive a fork)."""
+    from catalog_service.core.tracing import tracing_configure
+
+    tracing_configure("catalog-worker")
+
+
 @signals.worker_init.connect
 def _metrics_serve(sender=None, **kwargs):
     """With WORKER_METRICS_PORT, the worker's main process serves the figures of every pool

@@ -28,6 +28,7 @@ from catalog_service.accounts.selectors import active_admins
 from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError
 from catalog_service.core.metrics import NOTIFICATIONS
+from catalog_service.core.tracing import traceparent_current, tracing_enabled
 
 from .content import event_payload, events_message
 from .models import Delivery, ProductChangeEvent
@@ -84,6 +85,7 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         actor=actor,
         actor_username=actor.get_username() if actor else "",  # None: the system (an expiry)
         fanned_out_at=None,
+        traceparent=traceparent_current(),
     )
     rows.insert(event)  # one INSERT built once: this runs on every admin write
     if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -221,8 +223,20 @@ def deliveries_enqueue(event_ids: list[int]) -> None:
         queued[group] += 1
     if due:  # due at the end of the digest window (_first_attempt_at)
         deliveries_due.send(
-            Delivery, delivery_ids=due, countdown=settings.NOTIFICATION_DIGEST_SECONDS
+            Delivery,
+            delivery_ids=due,
+            countdown=settings.NOTIFICATION_DIGEST_SECONDS,
+            traceparents=_traceparents(event_ids, due) if tracing_enabled() else {},
         )
+
+
+def _traceparents(event_ids: list[int], delivery_ids: list[int]) -> dict[int, str]:
+    """{delivery id: the traceparent of its change}, for the sends to continue those traces."""
+    of_event = dict(
+        ProductChangeEvent.objects.filter(pk__in=event_ids).values_list("pk", "traceparent")
+    )
+    deliveries = Delivery.objects.filter(pk__in=delivery_ids).values_list("pk", "event_id")
+    return {pk: of_event.get(event_id, "") for pk, event_id in deliveries}
 
 
 def _claim(delivery_id: int) -> bool:
