@@ -10,7 +10,8 @@ from django.middleware.security import SecurityMiddleware
 from . import health, metrics
 from .errors import error_body, unknown_path
 from .exceptions import ServiceUnavailableError
-from .logging import request_id_from, request_id_var
+from .logging import request_id_from, request_id_var, request_trace_id_var
+from .tracing import trace_id_current
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ class ProbeMiddleware:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, logged on each line and returned as X-Request-ID."""
+    """Gives every request an id, logged on each line and returned as X-Request-ID (and, when
+    tracing, the trace's id beside it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,6 +52,7 @@ class RequestIdMiddleware:
         # Not reset afterwards: Django logs a failed request's line after the middleware returns,
         # and the next request on this thread sets its own id first anyway.
         request_id_var.set(request_id)
+        request_trace_id_var.set(trace_id_current())
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -44,14 +44,16 @@ def tracing_configure(service_name: str, processor=None) -> bool:
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)
-    for instrumentor in (
-        DjangoInstrumentor(),
-        PsycopgInstrumentor(),
-        RedisInstrumentor(),
-        CeleryInstrumentor(),
-        RequestsInstrumentor(),
+    # Probes and scrapes come every few seconds and tell nothing a trace would.
+    excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", "healthz,readyz,metrics")
+    for instrumentor, options in (
+        (DjangoInstrumentor(), {"excluded_urls": excluded}),
+        (PsycopgInstrumentor(), {}),
+        (RedisInstrumentor(), {}),
+        (CeleryInstrumentor(), {}),
+        (RequestsInstrumentor(), {}),
     ):
-        instrumentor.instrument(tracer_provider=provider)
+        instrumentor.instrument(tracer_provider=provider, **options)
         _instrumentors.append(instrumentor)
     return True
 
