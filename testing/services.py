@@ -129,8 +129,8 @@ class LiveServer(ManagedProcess):
 
     script = "start-api"
 
-    def __init__(self, **env):
-        self.port = free_port()
+    def __init__(self, port: int | None = None, **env):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         defaults = {
             "WEB_CONCURRENCY": 3,

@@ -1,16 +1,20 @@
 """A real Prometheus scraping the real processes: gunicorn's workers add up, the outbox backlog
-rises while no worker runs and drains once one does, and the worker serves its own figures."""
+rises while no worker runs and drains once one does, the worker serves its own figures, and the
+dashboard's and alerts' queries name what the processes export."""
 
+import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+import yaml
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
-from testing.services import free_port, wait_for
+from testing.services import ROOT, free_port, wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -18,9 +22,13 @@ DETAIL_READS = 'sum(catalog_http_requests_total{route="/api/v1/product/{id}/",st
 
 
 def test_prometheus_sees_every_read_of_five_gunicorn_workers(live_api, prometheus, product):
-    server = live_api(WEB_CONCURRENCY=5, GUNICORN_THREADS=2, METRICS_TOKEN="scrape-token")
-    prom = prometheus(targets={"api": [f"127.0.0.1:{server.port}"]}, bearer="scrape-token")
+    port = free_port()
+    # Prometheus first: it takes a few seconds to begin scraping, the API as many to start.
+    prom = prometheus(targets={"api": [f"127.0.0.1:{port}"]}, bearer="scrape-token")
     started = time.time()
+    server = live_api(
+        port=port, WEB_CONCURRENCY=5, GUNICORN_THREADS=2, METRICS_TOKEN="scrape-token"
+    )
     assert wait_for(lambda: prom.scraped_after("api", started), 20), prom.query("up")
     before = prom.value(DETAIL_READS) or 0.0
 
@@ -49,8 +57,9 @@ def team(postgres, brand):
 def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
     live_api, celery_worker_process, prometheus, redis_db, settings, team
 ):
+    """And the worker's figures, and every query of the dashboard and the alerts."""
     actor, product = team
-    worker_port = free_port()
+    port, worker_port = free_port(), free_port()
     env = {
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.REDIS_URL,
@@ -60,15 +69,16 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
         "NOTIFICATION_SWEEP_SECONDS": 1,
         "WORKER_BEAT": "true",
         "WORKER_METRICS_PORT": worker_port,
+        "VIEW_COUNTING": "redis",
+        "PRODUCT_CACHE_SECONDS": 300,
     }
-    server = live_api(**env)
-    prom = prometheus(
-        targets={"api": [f"127.0.0.1:{server.port}"], "worker": [f"127.0.0.1:{worker_port}"]}
-    )
-    pending = 'catalog_outbox_pending{kind="notification"}'
+    prom = prometheus(targets={API: [f"127.0.0.1:{port}"], WORKER: [f"127.0.0.1:{worker_port}"]})
     started = time.time()
-    assert wait_for(lambda: prom.scraped_after("api", started), 20)
+    server = live_api(port=port, WEB_CONCURRENCY=1, **env)
+    pending = 'catalog_outbox_pending{kind="notification"}'
+    assert wait_for(lambda: prom.scraped_after(API, started), 20)
     assert prom.value(pending) == 0
+    assert requests.get(f"{server.url}/api/v1/product/{product.id}/", timeout=10).ok
 
     token = RefreshToken.for_user(actor).access_token
     response = requests.patch(
@@ -91,3 +101,31 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
     )
     assert prom.value(relays) >= 1
     assert prom.value('sum(catalog_worker_task_duration_seconds_count{task=~".*delivery_send"})')
+
+    # Every query of the dashboard and the alert rules is valid PromQL and names only metrics
+    # the processes export (the names they were written against).
+    exported = set(
+        requests.get(f"{prom.url}/api/v1/label/__name__/values", timeout=10).json()["data"]
+    )
+    for expr in queries():
+        response = requests.get(f"{prom.url}/api/v1/query", params={"query": expr}, timeout=10)
+        assert response.json()["status"] == "success", (expr, response.text)
+        assert set(re.findall(r"\b(?:catalog_\w+|up)\b(?=[{\[ )])", expr)) <= exported, expr
+
+
+# The job names the ServiceMonitors give (deploy/k8s/monitoring.yaml), which the alerts use.
+API, WORKER = "catalog-api-metrics", "catalog-worker-metrics"
+
+
+def queries() -> list[str]:
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "catalog.json").read_text())
+    found = [
+        target["expr"].replace("$__rate_interval", "1m")
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    ]
+    for doc in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "monitoring.yaml").read_text()):
+        if doc["kind"] == "PrometheusRule":
+            found += [rule["expr"] for group in doc["spec"]["groups"] for rule in group["rules"]]
+    assert len(found) > 20
+    return found
