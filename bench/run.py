@@ -11,7 +11,10 @@ Steps, all on 127.0.0.1, each bounded in time:
    stored counts are checked against the 2xx responses the server wrote (its access log) and those
    wrk read (its Lua response() callback); the two differ only by requests still in flight when
    wrk stopped, at most one per connection.
-5. One table is printed; every process started here is stopped and the database is dropped.
+5. Metrics overhead (unless --metrics-overhead=off): random details, counting in Redis, served with
+   METRICS_ENABLED off and on, alternately, twice each; the mean req/s with metrics on must be at
+   least 95 % of the mean without, and /metrics must have counted every request the server wrote.
+6. One table is printed; every process started here is stopped and the database is dropped.
 """
 
 import argparse
@@ -39,6 +42,7 @@ from urllib.parse import quote
 import pika
 import psycopg
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +76,7 @@ class Config:
     amqp_url: str
     only: list[str]
     modes: list[str]
+    metrics_overhead: str
 
     @property
     def database_url(self) -> str:
@@ -131,6 +136,12 @@ def parse_args() -> Config:
         type=_names,
         default=_names(env("BENCH_MODES", ",".join(MODES))),
         help=f"comma-separated counting modes to run, of {', '.join(MODES)}",
+    )
+    parser.add_argument(
+        "--metrics-overhead",
+        choices=("on", "off"),
+        default=env("BENCH_METRICS_OVERHEAD", "on"),
+        help="random details with metrics off and on (4 more runs of --duration)",
     )
     args = parser.parse_args()
     unknown = set(args.modes) - set(MODES)
@@ -1089,6 +1100,11 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
             log(f"  {notes[-1]}")
         finally:
             server.stop()
+    if config.metrics_overhead == "on":
+        overhead_rows, note = metrics_overhead(config, wrk, logs, secret, detail_random)
+        rows += overhead_rows
+        notes.append(note)
+        log(f"  {note}")
     try:
         notes.append(events.drain())
         log(f"  {notes[-1]}")
@@ -1097,6 +1113,73 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     if any(row.workload in (patch.name, patch_relayed.name) for row in rows):
         notes.append(relay_drain(setup_env))
     return rows, machine, notes
+
+
+# Requests/s with metrics on, at least this share of those without (the overhead's budget).
+METRICS_MIN_RATIO = 0.95
+
+
+def metrics_counted(url: str, route: str) -> int:
+    """Requests of `route` answered 2xx, as GET /metrics tells."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return int(
+        sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "catalog_http_requests_total"
+            and sample.labels["route"] == route
+            and sample.labels["status"].startswith("2")
+        )
+    )
+
+
+def metrics_overhead(
+    config: Config, wrk: str, logs: Path, secret: str, detail: Workload
+) -> tuple[list[Row], str]:
+    """Random details (counting in Redis, as in production) with metrics off and on, alternately
+    (off, on, off, on: a drift of the machine weighs on both); the means' ratio is the overhead."""
+    runs: dict[str, list[WrkResult]] = {"off": [], "on": []}
+    counted = Check("-")
+    for state in ("off", "on", "off", "on"):
+        name = f"api-metrics-{state}"
+        env = {
+            **django_env(config, "redis", secret),
+            **server_env(config, logs, name),
+            "METRICS_ENABLED": "true" if state == "on" else "false",
+        }
+        server = Server(name, [str(ROOT / "bin" / "start-api")], env, logs)
+        server.start("/healthz")
+        try:
+            wrk_run(config, wrk, server.url, detail.script, detail.args, config.warmup)
+            log(f"API, metrics {state}: {detail.name}: {config.duration}")
+            result = wrk_run(config, wrk, server.url, detail.script, detail.args, config.duration)
+            runs[state].append(result)
+            log(f"  {result.rps:.0f} req/s, p99 {result.p99_us / 1000:.1f} ms")
+            if state == "on":
+                # Every read since the start (the warm-up's too), in both.
+                access_log_quiet(server.access_log, slowest_s=result.max_us / 1e6)
+                total, _ = access_log_2xx(server.access_log, 0, "/api/v1/product/")
+                seen = metrics_counted(server.url, "/api/v1/product/{id}/")
+                verdict = "PASS" if seen == total else "FAIL"
+                counted = Check(verdict, f"/metrics counted {seen} reads, the server wrote {total}")
+        finally:
+            server.stop()
+    off = sum(r.rps for r in runs["off"]) / len(runs["off"])
+    on = sum(r.rps for r in runs["on"]) / len(runs["on"])
+    ratio = on / off if off else 0.0
+    verdict = "PASS" if ratio >= METRICS_MIN_RATIO and counted.verdict == "PASS" else "FAIL"
+    check = Check(verdict, f"{ratio:.1%} of the req/s without metrics; {counted.detail}")
+    rows = [
+        Row(f"{detail.name}, metrics off", "redis", runs["off"][-1]),
+        Row(f"{detail.name}, metrics on", "redis", runs["on"][-1], check),
+    ]
+    note = (
+        f"metrics overhead, {detail.name} (counting redis): off {off:.0f} req/s, on {on:.0f} "
+        f"req/s (means of 2 runs each): {ratio:.1%}"
+    )
+    return rows, note
 
 
 def table(rows: list[Row]) -> str:

@@ -1,9 +1,9 @@
-"""Renders deploy/k8s and deploy/k8s/release with the pinned kubectl and validates every object,
-offline: Kubernetes objects against the schemas of KUBERNETES_VERSION (kubernetes-validate,
-strict: an unknown field fails); the custom resources, whose CRDs are not in those schemas, against
-the schema beside this file for their API group: KEDA's (keda.schema.json), the Prometheus
-Operator's (prometheus-operator.schema.json). `make lint` runs it; test_k8s_manifests.py renders
-through render().
+"""Renders deploy/k8s, deploy/k8s/release and deploy/k8s/monitoring with the pinned kubectl and
+validates every object, offline: Kubernetes objects against the schemas of KUBERNETES_VERSION
+(kubernetes-validate, strict: an unknown field fails); the custom resources, whose CRDs are not in
+those schemas, against the schema beside this file for their API group: KEDA's
+(keda.schema.json), the Prometheus Operator's (prometheus-operator.schema.json). `make lint` runs
+it; test_k8s_manifests.py renders through render().
 
     .venv/bin/python deploy/k8s/check.py
 """
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 # What `make` installs (the Makefile's KUBECTL); KUBECTL in the environment overrides it.
 KUBECTL = Path(os.environ.get("KUBECTL", ROOT / ".tools" / "bin" / "kubectl"))
-FOLDERS = (HERE, HERE / "release")
+FOLDERS = (HERE, HERE / "release", HERE / "monitoring")
 KUBERNETES_VERSION = "1.32.0"
 # API group -> (schema file, the kinds it defines).
 CUSTOM_SCHEMAS = {

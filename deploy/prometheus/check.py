@@ -1,6 +1,6 @@
 """`promtool check rules` and `promtool test rules` (rules-test.yaml beside this file) on the
-alert rules, which are written once: the PrometheusRule of deploy/k8s/monitoring.yaml. Its spec is
-a Prometheus rules file as it stands. `make lint` runs it.
+alert rules, which are written once: the PrometheusRule of deploy/k8s/monitoring/monitoring.yaml.
+Its spec is a Prometheus rules file as it stands. `make lint` runs it.
 
     .venv/bin/python deploy/prometheus/check.py
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-MONITORING = HERE.parent / "k8s" / "monitoring.yaml"
+MONITORING = HERE.parent / "k8s" / "monitoring" / "monitoring.yaml"
 TESTS = HERE / "rules-test.yaml"
 
 

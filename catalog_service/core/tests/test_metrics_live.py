@@ -113,7 +113,7 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
         assert set(re.findall(r"\b(?:catalog_\w+|up)\b(?=[{\[ )])", expr)) <= exported, expr
 
 
-# The job names the ServiceMonitors give (deploy/k8s/monitoring.yaml), which the alerts use.
+# The job names the ServiceMonitors give (deploy/k8s/monitoring/), which the alerts use.
 API, WORKER = "catalog-api-metrics", "catalog-worker-metrics"
 
 
@@ -124,7 +124,9 @@ def queries() -> list[str]:
         for panel in dashboard["panels"]
         for target in panel.get("targets", [])
     ]
-    for doc in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "monitoring.yaml").read_text()):
+    for doc in yaml.safe_load_all(
+        (ROOT / "deploy" / "k8s" / "monitoring" / "monitoring.yaml").read_text()
+    ):
         if doc["kind"] == "PrometheusRule":
             found += [rule["expr"] for group in doc["spec"]["groups"] for rule in group["rules"]]
     assert len(found) > 20
