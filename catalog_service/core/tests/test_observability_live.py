@@ -1,6 +1,7 @@
 """A real Prometheus scraping the real processes: gunicorn's workers add up, the outbox backlog
 rises while no worker runs and drains once one does, the worker serves its own figures, and the
-dashboard's and alerts' queries name what the processes export."""
+dashboard's and alerts' queries name what the processes export. The same processes export their
+traces over OTLP: one admin change is one trace from the API to the worker's sends."""
 
 import json
 import re
@@ -10,10 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import yaml
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from catalog_service.accounts.tests.factories import AdminFactory
 from catalog_service.catalog.tests.factories import ProductFactory
+from catalog_service.notifications.tests.conftest import HttpRecorder
 from testing.services import ROOT, free_port, wait_for
 
 pytestmark = pytest.mark.timeout(180)
@@ -54,13 +57,38 @@ def team(postgres, brand):
     return actor, ProductFactory(sku="OBS-1", price="12.50", brand=brand)
 
 
+@pytest.fixture
+def collector():
+    """An OTLP/HTTP receiver standing in for the collector: records what it is sent."""
+    recorder = HttpRecorder()
+    recorder.status = 200
+    yield recorder
+    recorder.close()
+
+
+def spans_exported(collector) -> list[tuple[str, object]]:
+    """(service name, span) of every span the processes sent."""
+    spans = []
+    for request in list(collector.requests):
+        if request["path"] == "/v1/traces":
+            message = ExportTraceServiceRequest.FromString(request["body"])
+            for resource in message.resource_spans:
+                attributes = {a.key: a.value.string_value for a in resource.resource.attributes}
+                for scope in resource.scope_spans:
+                    spans += [(attributes["service.name"], span) for span in scope.spans]
+    return spans
+
+
 def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
-    live_api, celery_worker_process, prometheus, redis_db, settings, team
+    live_api, celery_worker_process, prometheus, redis_db, settings, team, collector
 ):
-    """And the worker's figures, and every query of the dashboard and the alerts."""
+    """And the worker's figures, every query of the dashboard and the alerts, and the change's
+    trace, exported by the API and the worker."""
     actor, product = team
     port, worker_port = free_port(), free_port()
     env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        "OTEL_BSP_SCHEDULE_DELAY": 100,
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.REDIS_URL,
         "NOTIFICATION_CHANNELS": "console",
@@ -88,6 +116,7 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
         timeout=30,
     )
     assert response.status_code == 200, response.text
+    requests.get(f"{server.url}/api/v1/no-such-thing/", timeout=10)  # Django logs a warning
     assert wait_for(lambda: prom.value(pending) == 3, 20), prom.query(pending)
     assert prom.value('catalog_outbox_oldest_age_seconds{kind="notification"}') >= 0
 
@@ -102,6 +131,22 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
     assert prom.value(relays) >= 1
     assert prom.value('sum(catalog_worker_task_duration_seconds_count{task=~".*delivery_send"})')
 
+    # One trace: the API's PATCH (and its queries) and the worker's three sends.
+    def sends() -> list:
+        return [s for _, s in spans_exported(collector) if s.name == SEND]
+
+    assert wait_for(lambda: len(sends()) == 3, 20), {s.name for _, s in spans_exported(collector)}
+    spans = spans_exported(collector)
+    (patch,) = [s for name, s in spans if name == "catalog-api" and s.name == PATCH]
+    assert {s.trace_id for s in sends()} == {patch.trace_id}
+    in_trace = {(name, s.name) for name, s in spans if s.trace_id == patch.trace_id}
+    assert ("catalog-worker", SEND) in in_trace
+    assert any(name == "catalog-api" and s.startswith(("UPDATE", "INSERT")) for name, s in in_trace)
+    assert not [s for _, s in spans if "healthz" in s.name or "metrics" in s.name]
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    (not_found,) = [line for line in lines if "Not Found" in line["message"]]
+    assert len(not_found["trace_id"]) == 32
+
     # Every query of the dashboard and the alert rules is valid PromQL and names only metrics
     # the processes export (the names they were written against).
     exported = set(
@@ -113,6 +158,8 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
         assert set(re.findall(r"\b(?:catalog_\w+|up)\b(?=[{\[ )])", expr)) <= exported, expr
 
 
+PATCH = "PATCH api/v1/product/<int:pk>/"
+SEND = "run/catalog_service.notifications.tasks.delivery_send"
 # The job names the ServiceMonitors give (deploy/k8s/monitoring/), which the alerts use.
 API, WORKER = "catalog-api-metrics", "catalog-worker-metrics"
 
