@@ -46,6 +46,7 @@ help:
 	@echo "  E2E_PORT                 port of make e2e and make seed-e2e (default: a free one); E2E_DATABASE_URL: their database"
 	@echo "  DEMO_ADMIN_PASSWORD      the password of admin in make demo"
 	@echo "  BENCH_PRODUCTS=$(BENCH_PRODUCTS) BENCH_DURATION=$(BENCH_DURATION) BENCH_CONNECTIONS=$(BENCH_CONNECTIONS)   make bench"
+	@echo "  BENCH_METRICS_OVERHEAD=on  make bench: detail reads with metrics off and on (off: skip)"
 	@echo "  PYTHON=$(PYTHON)          the Python 3.11+ that creates .tools and .venv"
 
 $(UV):

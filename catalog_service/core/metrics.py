@@ -116,7 +116,7 @@ def multiprocess_dir() -> str:
 
 
 def process_registry() -> CollectorRegistry:
-    """What this process's processes counted: every process's files, or this one's registry."""
+    """Every process's figures (the files in PROMETHEUS_MULTIPROC_DIR), or this process's own."""
     if not multiprocess_dir():
         return REGISTRY
     registry = CollectorRegistry()
@@ -124,11 +124,9 @@ def process_registry() -> CollectorRegistry:
     return registry
 
 
-def exposition(*, scrape_time: bool = True) -> tuple[bytes, str]:
-    """(body, content type) of a scrape."""
-    body = generate_latest(process_registry())
-    if scrape_time:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(_ScrapeTime())
-        body += generate_latest(registry)
+def exposition() -> tuple[bytes, str]:
+    """(body, content type) of a scrape of the API: its processes' figures, then those read now."""
+    scrape_time = CollectorRegistry(auto_describe=False)
+    scrape_time.register(_ScrapeTime())
+    body = generate_latest(process_registry()) + generate_latest(scrape_time)
     return body, CONTENT_TYPE_LATEST
