@@ -166,7 +166,12 @@ def _tracked(make, begin, end):
 
 def _processes(kind):
     """A starter for `kind` processes (with environment overrides), all stopped at teardown."""
-    yield from _tracked(kind, lambda process: process.start(), lambda process: process.stop())
+
+    def end(process) -> None:
+        process.stop()
+        process.files_remove()
+
+    yield from _tracked(kind, lambda process: process.start(), end)
 
 
 @pytest.fixture

@@ -328,7 +328,10 @@ class Server:
 
 def server_env(config: Config, logs: Path, name: str) -> dict:
     """What bin/start-api reads: the same settings serve the ceilings and the API."""
+    metrics = logs / f"{name}.metrics"  # removed with the logs
+    metrics.mkdir(exist_ok=True)
     return {
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         "BIND": f"127.0.0.1:{free_port()}",
         "WEB_SERVER": config.server,
         "WEB_CONCURRENCY": str(config.workers),
@@ -1150,6 +1153,8 @@ def metrics_overhead(
             **server_env(config, logs, name),
             "METRICS_ENABLED": "true" if state == "on" else "false",
         }
+        if state == "off":  # as bin/start-api runs without metrics: counters in memory only
+            del env["PROMETHEUS_MULTIPROC_DIR"]
         servers[state] = Server(name, [str(ROOT / "bin" / "start-api")], env, logs)
     runs: dict[str, list[WrkResult]] = {"off": [], "on": []}
     try:

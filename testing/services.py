@@ -79,6 +79,10 @@ class ManagedProcess:
     script = ""
 
     def __init__(self, **env):
+        # Its metrics files in a directory of its own, which files_remove() deletes (the scripts
+        # would make one in /tmp that nothing removes).
+        self.metrics_dir = Path(tempfile.mkdtemp(prefix=f"{self.script}-metrics-"))
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", self.metrics_dir)
         self.env = service_env(**env)
         self.log = Path(tempfile.mkstemp(prefix=f"{self.script}-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -122,6 +126,10 @@ class ManagedProcess:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def files_remove(self) -> None:
+        """After the last stop: its metrics directory (the log stays, for a failure's report)."""
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
 
 class LiveServer(ManagedProcess):

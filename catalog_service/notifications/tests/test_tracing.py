@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from catalog_service.accounts.tests.factories import AdminFactory
-from catalog_service.core.logging import JsonFormatter, RequestIdFilter
+from catalog_service.core.logging import JsonFormatter, RequestIdFilter, request_trace_id_var
 from catalog_service.core.tracing import tracing_configure, tracing_stop
 from catalog_service.notifications import tasks
 from catalog_service.notifications.models import Delivery
@@ -76,5 +76,9 @@ def test_log_lines_carry_the_trace_id_inside_a_trace(spans):
     assert "request_id" in entry
 
     outside = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
-    RequestIdFilter().filter(outside)
+    token = request_trace_id_var.set(None)  # outside any request too (another test's may linger)
+    try:
+        RequestIdFilter().filter(outside)
+    finally:
+        request_trace_id_var.reset(token)
     assert "trace_id" not in json.loads(JsonFormatter().format(outside))
