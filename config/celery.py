@@ -53,6 +53,27 @@ def _metrics_serve(sender=None, **kwargs):
         start_http_server(settings.WORKER_METRICS_PORT, registry=process_registry())
 
 
+@signals.beat_init.connect
+def _beat_metrics(sender=None, **kwargs):
+    """Beat counts what it sends (connected here: only the scheduler's publishes count) and,
+    with BEAT_METRICS_PORT, serves its figures."""
+    from django.conf import settings
+
+    signals.before_task_publish.connect(_beat_sent, weak=False)
+    if settings.BEAT_METRICS_PORT:
+        from prometheus_client import start_http_server
+
+        from catalog_service.core.metrics import process_registry
+
+        start_http_server(settings.BEAT_METRICS_PORT, registry=process_registry())
+
+
+def _beat_sent(sender=None, **kwargs):
+    from catalog_service.core.metrics import BEAT_SENT
+
+    BEAT_SENT.labels(sender).inc()
+
+
 _task_started: dict[str, float] = {}
 _OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried"}
 

@@ -39,6 +39,7 @@ CACHE_REQUESTS = Counter("catalog_cache_requests", "Product cache look-ups, by r
 NOTIFICATIONS = Counter(
     "catalog_notifications", "Notification sends, by provider and outcome.", ["provider", "outcome"]
 )
+BEAT_SENT = Counter("catalog_beat_tasks_sent", "Periodic tasks beat sent.", ["task"])
 TASKS = Counter("catalog_worker_tasks", "Celery tasks finished, by outcome.", ["task", "outcome"])
 TASK_DURATION = Histogram(
     "catalog_worker_task_duration_seconds",

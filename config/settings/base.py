@@ -95,6 +95,9 @@ if not METRICS_ENABLED:
 METRICS_TOKEN = env_read("str", "METRICS_TOKEN", default="")
 # The Celery worker serves its own metrics on this port (0: it does not).
 WORKER_METRICS_PORT = env_read("int", "WORKER_METRICS_PORT", default=0)
+# A beat of its own (bin/start-beat) serves its metrics on this port (0: it does not). Embedded
+# in a worker (WORKER_BEAT), its figures are the worker's.
+BEAT_METRICS_PORT = env_read("int", "BEAT_METRICS_PORT", default=0)
 
 # Messages are for the Django admin only. The default storage builds a cookie and a session store
 # on every request; session storage alone costs nothing until the admin adds a message.

@@ -124,6 +124,7 @@ def test_k8s_selectors_match_their_pods(objects):
         "catalog-api": ["catalog-api"],
         "catalog-api-metrics": ["catalog-api"],
         "catalog-worker-metrics": ["catalog-worker"],
+        "catalog-beat-metrics": ["catalog-beat"],
     }
     for service in services.values():
         (deployment,) = selected(service["spec"]["selector"])
@@ -294,9 +295,13 @@ def test_k8s_connection_budget_holds_at_the_largest_scale_out(objects):
 
 def test_k8s_prometheus_scrapes_where_the_processes_serve(objects):
     deployments = of_kind(objects, "Deployment")
-    worker = containers(deployments["catalog-worker"])["worker"]
-    (port,) = [p for p in worker["ports"] if p["name"] == "metrics"]
-    assert setting(objects, worker, "WORKER_METRICS_PORT") == str(port["containerPort"])
+    for deployment, container, variable in (
+        ("catalog-worker", "worker", "WORKER_METRICS_PORT"),
+        ("catalog-beat", "beat", "BEAT_METRICS_PORT"),
+    ):
+        serving = containers(deployments[deployment])[container]
+        (port,) = [p for p in serving["ports"] if p["name"] == "metrics"]
+        assert setting(objects, serving, variable) == str(port["containerPort"])
     # The API's /metrics with the token the API checks (METRICS_TOKEN, from the same Secret).
     api = containers(deployments["catalog-api"])["api"]
     secrets = {s["secretRef"]["name"] for s in api["envFrom"] if "secretRef" in s}

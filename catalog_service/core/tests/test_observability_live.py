@@ -129,6 +129,11 @@ def test_outbox_backlog_rises_without_a_worker_and_drains_with_one(
         'task="catalog_service.notifications.tasks.events_relay",outcome="succeeded"})'
     )
     assert prom.value(relays) >= 1
+    # Beat, here inside the worker (WORKER_BEAT), counts what it sends among the worker's figures.
+    sent_by_beat = relays.replace("worker_tasks_total", "beat_tasks_sent_total").replace(
+        ',outcome="succeeded"', ""
+    )
+    assert prom.value(sent_by_beat) >= 1
     assert prom.value('sum(catalog_worker_task_duration_seconds_count{task=~".*delivery_send"})')
 
     # One trace: the API's PATCH (and its queries) and the worker's three sends.
@@ -178,3 +183,25 @@ def queries() -> list[str]:
             found += [rule["expr"] for group in doc["spec"]["groups"] for rule in group["rules"]]
     assert len(found) > 20
     return found
+
+
+def test_a_beat_of_its_own_serves_what_it_sends(beat_process, redis_db, settings):
+    port = free_port()
+    beat_process(
+        REDIS_URL=settings.REDIS_URL,
+        CELERY_BROKER_URL=settings.REDIS_URL,
+        NOTIFICATION_RELAY_SECONDS=0.3,
+        BEAT_METRICS_PORT=port,
+    )
+
+    def relays_sent() -> float:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        found = re.search(
+            r'^catalog_beat_tasks_sent_total\{task="catalog_service\.notifications\.tasks\.'
+            r'events_relay"\} ([0-9.e+]+)$',
+            text,
+            re.M,
+        )
+        return float(found.group(1)) if found else 0.0
+
+    assert wait_for(lambda: relays_sent() >= 2, 20)
