@@ -45,6 +45,9 @@ def test_prometheus_sees_every_read_of_five_gunicorn_workers(live_api, prometheu
     read = time.time()
     assert wait_for(lambda: prom.scraped_after("api", read), 20)
     assert prom.value(DETAIL_READS) - before == 1000
+    # Several workers served them (one counter file each): a scrape answered by one of them
+    # showed them all.
+    assert len(list(server.metrics_dir.glob("counter_*.db"))) >= 2
     # One series per pattern and status, however many products were read.
     series = prom.query('catalog_http_requests_total{route=~".*product.*"}')
     assert {s["metric"]["route"] for s in series} == {"/api/v1/product/{id}/"}
