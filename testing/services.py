@@ -79,6 +79,10 @@ class ManagedProcess:
     script = ""
 
     def __init__(self, **env):
+        # Its metrics files in a directory of its own, which files_remove() deletes (the scripts
+        # would make one in /tmp that nothing removes).
+        self.metrics_dir = Path(tempfile.mkdtemp(prefix=f"{self.script}-metrics-"))
+        env.setdefault("PROMETHEUS_MULTIPROC_DIR", self.metrics_dir)
         self.env = service_env(**env)
         self.log = Path(tempfile.mkstemp(prefix=f"{self.script}-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
@@ -123,14 +127,18 @@ class ManagedProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def files_remove(self) -> None:
+        """After the last stop: its metrics directory (the log stays, for a failure's report)."""
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
+
 
 class LiveServer(ManagedProcess):
     """The API as production runs it (bin/start-api: gunicorn), on a free port."""
 
     script = "start-api"
 
-    def __init__(self, **env):
-        self.port = free_port()
+    def __init__(self, port: int | None = None, **env):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         defaults = {
             "WEB_CONCURRENCY": 3,
@@ -421,6 +429,90 @@ class NginxProxy:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrometheusServer:
+    """Debian's prometheus on a free port, scraping `targets` ({job: [host:port, ...]}) every
+    second, its configuration and data in a temporary directory of its own."""
+
+    def __init__(self, targets: dict[str, list[str]], *, bearer: str = ""):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="prometheus-"))
+        jobs = []
+        for job, addresses in targets.items():
+            auth = f"\n    authorization: {{credentials: {bearer!r}}}" if bearer else ""
+            jobs.append(
+                f"  - job_name: {job}\n    static_configs: [{{targets: {addresses!r}}}]{auth}"
+            )
+        self.config = self.dir / "prometheus.yml"
+        self.config.write_text(
+            "global: {scrape_interval: 1s, scrape_timeout: 1s}\nscrape_configs:\n"
+            + "\n".join(jobs)
+            + "\n"
+        )
+        self.log = self.dir / "prometheus.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "PrometheusServer":
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise RuntimeError("prometheus is not installed")
+        command = [
+            binary,
+            f"--config.file={self.config}",
+            f"--storage.tsdb.path={self.dir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--log.level=warn",
+        ]
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"prometheus exited at start:\n{self.log.read_text()[-5000:]}")
+            with contextlib.suppress(requests.RequestException):
+                return requests.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+            return False
+
+        if not wait_for(ready, 30):
+            self.stop()
+            raise RuntimeError(f"prometheus not ready in 30 s:\n{self.log.read_text()[-5000:]}")
+        return self
+
+    def query(self, promql: str) -> list[dict]:
+        """The instant vector `promql` evaluates to now: [{"metric": {...}, "value": [t, "v"]}]."""
+        response = requests.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=10)
+        response.raise_for_status()
+        return response.json()["data"]["result"]
+
+    def value(self, promql: str) -> float | None:
+        """The single value `promql` evaluates to now (None: no series)."""
+        result = self.query(promql)
+        return float(result[0]["value"][1]) if result else None
+
+    def scraped_after(self, job: str, moment: float) -> bool:
+        """Every target of `job` has been scraped successfully since `moment` (time.time())."""
+        up = self.query(f'up{{job="{job}"}}')
+        # timestamp() of a bare selector: the scrape's time (of an expression, the query's).
+        scraped = self.query(f'timestamp(up{{job="{job}"}})')
+        return (
+            bool(up)
+            and all(r["value"][1] == "1" for r in up)
+            and all(float(r["value"][1]) > moment for r in scraped)
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()

@@ -206,6 +206,17 @@ def counts_flush() -> FlushResult:
     return result
 
 
+def counts_backlog() -> int:
+    """Counters (a product's views or impressions of a day) in Redis not yet in the database:
+    the live hash and the batches a flush took but has not applied."""
+    client = redis_client()
+    batches = [batch_key(raw.decode()) for raw in client.smembers(BATCHES_KEY)]
+    pipe = client.pipeline(transaction=False)
+    for key in (LIVE_KEY, *batches):
+        pipe.hlen(key)
+    return sum(pipe.execute())
+
+
 def applied_batches_prune(*, older_than_days: int = 30) -> int:
     """Applied-batch records are needed only while their Redis batch might still be retried."""
     cutoff = datetime.now(UTC) - timedelta(days=older_than_days)

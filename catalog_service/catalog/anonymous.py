@@ -26,6 +26,7 @@ from catalog_service.analytics.counters import (
     view_counter,
 )
 from catalog_service.categories.selectors import with_category_paths
+from catalog_service.core.metrics import CACHE_REQUESTS, PRODUCT_VIEWS
 from catalog_service.core.pagination import IdCursorPagination, PageNumberPagination
 from catalog_service.core.permissions import is_anonymous
 from catalog_service.core.redis import redis_guard, redis_shared
@@ -158,10 +159,11 @@ def product_detail(request: HttpRequest, endpoint: Endpoint, pk: int) -> HttpRes
     generation = value = None
     counted = False
     if product_cache.enabled():
-        with redis_guard(cache=True):
+        with redis_guard(cache=True) as failed:
             counter = view_counter(pk) if _counts_in_redis() else None
             generation, value = product_cache.read(pk, counter)
             counted = value is not None and counter is not None
+        _cache_lookup_record(failed, value is not None)
         if value == product_cache.TOMBSTONE:
             return None  # deleted: DRF answers 404
     if value is None:
@@ -173,8 +175,14 @@ def product_detail(request: HttpRequest, endpoint: Endpoint, pk: int) -> HttpRes
             product_cache.fill((pk, value), generation=generation)
     if not counted:
         product_reads_record(product_ids=[pk], kind=VIEW)
+    if settings.VIEW_COUNTING != "off":
+        PRODUCT_VIEWS.inc()
     etag, body = product_cache.split(value)
     return endpoint.json(body, ETag=etag)
+
+
+def _cache_lookup_record(failed: redis_guard, hit: bool) -> None:
+    CACHE_REQUESTS.labels("error" if failed else "hit" if hit else "miss").inc()
 
 
 def page_key(request: HttpRequest) -> str:
@@ -190,8 +198,9 @@ def product_page(request: HttpRequest, endpoint: Endpoint) -> HttpResponse | Non
     version = None
     if product_cache.enabled():
         key = page_key(request)
-        with redis_guard(cache=True):
+        with redis_guard(cache=True) as failed:
             version, product_ids, body = product_cache.page_read(key, _impression_counter())
+        _cache_lookup_record(failed, not failed and body is not None)
         if version is not None and body is not None:
             if not _counts_in_redis():
                 product_reads_record(product_ids=product_ids, kind=IMPRESSION)

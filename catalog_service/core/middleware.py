@@ -1,4 +1,5 @@
 import logging
+import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -6,14 +7,17 @@ from django.http import JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 
-from . import health
-from .errors import error_body
+from . import health, metrics
+from .errors import error_body, unknown_path
 from .exceptions import ServiceUnavailableError
-from .logging import request_id_from, request_id_var
+from .logging import request_id_from, request_id_var, request_trace_id_var
+from .tracing import trace_id_current
 
 logger = logging.getLogger(__name__)
 
 PROBES = {"/healthz": health.healthz, "/readyz": health.readyz}
+# Methods counted under their own name; any other a client sends counts as "other".
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 
 class ProbeMiddleware:
@@ -23,9 +27,11 @@ class ProbeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.headers = (SecurityMiddleware(get_response), XFrameOptionsMiddleware(get_response))
+        # Prometheus scrapes pods by address too.
+        self.probes = {**PROBES, "/metrics": health.metrics} if settings.METRICS_ENABLED else PROBES
 
     def __call__(self, request):
-        probe = PROBES.get(request.path_info)
+        probe = self.probes.get(request.path_info)
         if probe is None:
             return self.get_response(request)
         response = probe(request)
@@ -35,7 +41,8 @@ class ProbeMiddleware:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id, logged on each line and returned as X-Request-ID."""
+    """Gives every request an id, logged on each line and returned as X-Request-ID (and, when
+    tracing, the trace's id beside it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -45,8 +52,31 @@ class RequestIdMiddleware:
         # Not reset afterwards: Django logs a failed request's line after the middleware returns,
         # and the next request on this thread sets its own id first anyway.
         request_id_var.set(request_id)
+        request_trace_id_var.set(trace_id_current())
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class MetricsMiddleware:
+    """Counts and times every request by method, route and status. The route is the URL pattern
+    that answered (`/api/v1/product/{id}/`), never the path: clients cannot add series."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        match = request.resolver_match
+        if match is None or match.func is unknown_path:
+            route = metrics.UNMATCHED
+        else:
+            route = metrics.route_label(match.route)
+        method = request.method if request.method in _METHODS else "other"
+        metrics.HTTP_REQUESTS.labels(method, route, str(response.status_code)).inc()
+        metrics.HTTP_REQUEST_DURATION.labels(method, route).observe(elapsed)
         return response
 
 

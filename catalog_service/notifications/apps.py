@@ -7,8 +7,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from catalog_service.catalog.signals import product_changed
+        from catalog_service.core.metrics import outbox_add
 
-        from . import services, tasks
+        from . import selectors, services, tasks
         from .providers import providers_configured
         from .signals import deliveries_due
 
@@ -17,3 +18,4 @@ class NotificationsConfig(AppConfig):
         product_changed.connect(services.product_change_record, dispatch_uid="notify-admins")
         # services ask for sends, tasks publish them: services never import tasks.
         deliveries_due.connect(tasks.deliveries_publish, dispatch_uid="publish-deliveries")
+        outbox_add("notification", selectors.notifications_backlog)

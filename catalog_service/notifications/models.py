@@ -42,6 +42,9 @@ class ProductChangeEvent(models.Model):
     # inserted without the column (by a version that wrote its deliveries itself, still running
     # during a deploy) gets the database default and is never fanned out twice.
     fanned_out_at = models.DateTimeField(null=True, blank=True, db_default=Now())
+    # The W3C traceparent of the request that made the change (when tracing): the worker's sends
+    # continue its trace. A database default: rows an older version inserts during a deploy.
+    traceparent = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ("-created_at", "-id")

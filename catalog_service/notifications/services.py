@@ -28,6 +28,8 @@ from catalog_service.accounts.selectors import active_admins
 from catalog_service.catalog.signals import in_bulk
 from catalog_service.core import rows
 from catalog_service.core.exceptions import ConflictError
+from catalog_service.core.metrics import NOTIFICATIONS
+from catalog_service.core.tracing import traceparent_current, tracing_enabled
 
 from .content import event_payload, events_message
 from .models import Delivery, ProductChangeEvent
@@ -38,6 +40,7 @@ from .providers import (
     provider_get,
     providers_configured,
 )
+from .selectors import event_recipients
 from .signals import deliveries_due
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,7 @@ def product_change_record(sender, *, product, actor, action: str, changes: dict,
         actor_username=actor.get_username() if actor else "",  # None: the system (an expiry)
         # Part of a bulk change: in its history, but the admins get the importer's summary.
         fanned_out_at=timezone.now() if in_bulk() else None,
+        traceparent=traceparent_current(),
     )
     rows.insert_soon(event)  # one INSERT built once (every admin write), or the bulk's one
     if settings.CELERY_TASK_ALWAYS_EAGER and event.fanned_out_at is None:
@@ -171,25 +175,18 @@ def _deliveries_to_admins(event_ids: list[int], channel: str) -> None:
     The ORM has no INSERT ... SELECT; building the rows in Python would cost a model instance
     per event and admin. The admins are still chosen by the one selector that defines them.
     """
-    admins = active_admins().exclude(email="").values("id", "email", "date_joined")
-    admin_sql, admin_params = admins.query.sql_with_params()
-    events = ProductChangeEvent.objects.filter(pk__in=event_ids).values(
-        "id", "actor_id", "created_at"
+    recipients_sql, recipients_params = event_recipients(
+        ProductChangeEvent.objects.filter(pk__in=event_ids)
     )
-    event_sql, event_params = events.query.sql_with_params()
     now = timezone.now()
     first_attempt_at = _first_attempt_at(now)
     # Only quoted names of our own table and columns are formatted in; values are parameters.
-    # The actor is NULL once their account is deleted; then nobody is excluded.
     insert = (
-        f"{_delivery_insert_head()} "  # noqa: S608
+        f"{_delivery_insert_head()} "
         f"SELECT event.id, %s, admin.id, admin.email, %s, 0, %s, '', %s, %s "
-        f"FROM ({event_sql}) event JOIN ({admin_sql}) admin "
-        "ON admin.id <> COALESCE(event.actor_id, 0) AND admin.date_joined <= event.created_at "
-        "ORDER BY event.id, admin.id"
+        f"{recipients_sql} ORDER BY event.id, admin.id"
     )
-    params = [channel, Delivery.Status.PENDING, first_attempt_at, now, now]
-    params += [*event_params, *admin_params]
+    params = [channel, Delivery.Status.PENDING, first_attempt_at, now, now, *recipients_params]
     with connection.cursor() as cursor:
         cursor.execute(insert, params)
 
@@ -254,8 +251,20 @@ def deliveries_enqueue(event_ids: list[int]) -> None:
         queued[group] += 1
     if due:  # due at the end of the digest window (_first_attempt_at)
         deliveries_due.send(
-            Delivery, delivery_ids=due, countdown=settings.NOTIFICATION_DIGEST_SECONDS
+            Delivery,
+            delivery_ids=due,
+            countdown=settings.NOTIFICATION_DIGEST_SECONDS,
+            traceparents=_traceparents(event_ids, due) if tracing_enabled() else {},
         )
+
+
+def _traceparents(event_ids: list[int], delivery_ids: list[int]) -> dict[int, str]:
+    """{delivery id: the traceparent of its change}, for the sends to continue those traces."""
+    of_event = dict(
+        ProductChangeEvent.objects.filter(pk__in=event_ids).values_list("pk", "traceparent")
+    )
+    deliveries = Delivery.objects.filter(pk__in=delivery_ids).values_list("pk", "event_id")
+    return {pk: of_event.get(event_id, "") for pk, event_id in deliveries}
 
 
 def _claim(delivery_id: int) -> bool:
@@ -359,6 +368,7 @@ def delivery_attempt(delivery_id: int) -> float | None:
     if delivery.recipient_id and not active_admins().filter(pk=delivery.recipient_id).exists():
         # Deactivated, demoted or deleted since the change: they no longer hear about changes.
         _finish(delivery, Delivery.Status.CANCELLED, "the recipient is no longer an active admin")
+        NOTIFICATIONS.labels(delivery.channel, "cancelled").inc()
         return None
     companions: list[Delivery] = []
     try:
@@ -370,22 +380,26 @@ def delivery_attempt(delivery_id: int) -> float | None:
     except (ProviderPermanentError, ImproperlyConfigured) as exc:
         _finish(delivery, Delivery.Status.FAILED, f"permanent: {exc}")
         _release(companions, str(exc))
+        NOTIFICATIONS.labels(delivery.channel, "failed").inc()
     except Exception as exc:  # temporary by default: a retry costs less than a lost message
         if not isinstance(exc, ProviderTemporaryError):
             logger.exception("unexpected error sending delivery %s", delivery_id)
         if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             error = f"gave up after {delivery.attempts} attempts: {exc}"
             _finish(delivery, Delivery.Status.FAILED, error)
+            NOTIFICATIONS.labels(delivery.channel, "failed").inc()
             return None
         delay = retry_delay(delivery.attempts)
         next_attempt_at = timezone.now() + timedelta(seconds=delay)
         _finish(delivery, Delivery.Status.PENDING, str(exc), next_attempt_at=next_attempt_at)
         _release(companions, str(exc))
+        NOTIFICATIONS.labels(delivery.channel, "retried").inc()
         return delay
     else:
         sent_at = timezone.now()
         for sent in (delivery, *companions):
             _finish(sent, Delivery.Status.SENT, sent_at=sent_at)
+        NOTIFICATIONS.labels(delivery.channel, "sent").inc(1 + len(companions))
     return None
 
 

@@ -5,6 +5,8 @@ import contextlib
 from celery import shared_task
 from django.conf import settings
 
+from catalog_service.core.tracing import traceparent_context
+
 from . import services
 
 
@@ -32,7 +34,12 @@ def deliveries_sweep() -> int:
     return services.deliveries_sweep()
 
 
-def deliveries_publish(sender, *, delivery_ids: list[int], countdown: float = 0, **kwargs) -> None:
-    """Receiver of signals.deliveries_due (connected in apps.py): one delivery_send per id."""
+def deliveries_publish(
+    sender, *, delivery_ids: list[int], countdown: float = 0, traceparents=None, **kwargs
+) -> None:
+    """Receiver of signals.deliveries_due (connected in apps.py): one delivery_send per id, in
+    the trace of the change it tells about."""
+    traceparents = traceparents or {}
     for delivery_id in delivery_ids:
-        services.enqueue(delivery_send, delivery_id, countdown=countdown)
+        with traceparent_context(traceparents.get(delivery_id, "")):
+            services.enqueue(delivery_send, delivery_id, countdown=countdown)

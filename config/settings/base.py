@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "catalog_service.core.middleware.RequestIdMiddleware",
     "catalog_service.core.middleware.ProbeMiddleware",
+    "catalog_service.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "catalog_service.core.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -85,6 +86,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "catalog_service.core.middleware.DatabaseUnavailableMiddleware",
 ]
+
+# Prometheus metrics at /metrics (core.metrics), requests counted by MetricsMiddleware. Off: the
+# middleware is left out and /metrics answers 404 (what the benchmark compares against).
+METRICS_ENABLED = env_read("bool", "METRICS_ENABLED", default=True)
+if not METRICS_ENABLED:
+    MIDDLEWARE.remove("catalog_service.core.middleware.MetricsMiddleware")
+# Set: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise).
+METRICS_TOKEN = env_read("str", "METRICS_TOKEN", default="")
+# The Celery worker serves its own metrics on this port (0: it does not).
+WORKER_METRICS_PORT = env_read("int", "WORKER_METRICS_PORT", default=0)
+# A beat of its own (bin/start-beat) serves its metrics on this port (0: it does not). Embedded
+# in a worker (WORKER_BEAT), its figures are the worker's.
+BEAT_METRICS_PORT = env_read("int", "BEAT_METRICS_PORT", default=0)
 
 # Messages are for the Django admin only. The default storage builds a cookie and a session store
 # on every request; session storage alone costs nothing until the admin adds a message.

@@ -118,8 +118,32 @@ def test_k8s_selectors_match_their_pods(objects):
     }
     for budget in budgets.values():
         assert len(selected(budget["spec"]["selector"]["matchLabels"])) == 1, budget
-    for service in of_kind(objects, "Service").values():
-        assert selected(service["spec"]["selector"]) == ["catalog-api"]
+    services = of_kind(objects, "Service")
+    # The API's Service, and one headless Service per component for Prometheus to find its pods.
+    assert {name: selected(s["spec"]["selector"]) for name, s in services.items()} == {
+        "catalog-api": ["catalog-api"],
+        "catalog-api-metrics": ["catalog-api"],
+        "catalog-worker-metrics": ["catalog-worker"],
+        "catalog-beat-metrics": ["catalog-beat"],
+    }
+    for service in services.values():
+        (deployment,) = selected(service["spec"]["selector"])
+        ports = {
+            port["name"]
+            for container in containers(deployments[deployment]).values()
+            for port in container.get("ports", [])
+        }
+        assert {port["targetPort"] for port in service["spec"]["ports"]} <= ports, service
+    for monitor in of_kind(objects, "ServiceMonitor").values():
+        matches = [
+            s
+            for s in services.values()
+            if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()
+        ]
+        assert len(matches) == 1, monitor
+        (service,) = matches
+        names = {port["name"] for port in service["spec"]["ports"]}
+        assert {endpoint["port"] for endpoint in monitor["spec"]["endpoints"]} <= names
     api = deployments["catalog-api"]["spec"]["template"]
     for constraint in api["spec"]["topologySpreadConstraints"]:
         assert (
@@ -267,3 +291,20 @@ def test_k8s_connection_budget_holds_at_the_largest_scale_out(objects):
     # docs/operations.md states the same sum.
     docs = (ROOT / "docs" / "operations.md").read_text()
     assert f"= **{total}** of {available}" in docs
+
+
+def test_k8s_prometheus_scrapes_where_the_processes_serve(objects):
+    deployments = of_kind(objects, "Deployment")
+    for deployment, container, variable in (
+        ("catalog-worker", "worker", "WORKER_METRICS_PORT"),
+        ("catalog-beat", "beat", "BEAT_METRICS_PORT"),
+    ):
+        serving = containers(deployments[deployment])[container]
+        (port,) = [p for p in serving["ports"] if p["name"] == "metrics"]
+        assert setting(objects, serving, variable) == str(port["containerPort"])
+    # The API's /metrics with the token the API checks (METRICS_TOKEN, from the same Secret).
+    api = containers(deployments["catalog-api"])["api"]
+    secrets = {s["secretRef"]["name"] for s in api["envFrom"] if "secretRef" in s}
+    (endpoint,) = of_kind(objects, "ServiceMonitor")["catalog-api"]["spec"]["endpoints"]
+    credentials = endpoint["authorization"]["credentials"]
+    assert credentials["key"] == "METRICS_TOKEN" and credentials["name"] in secrets

@@ -138,6 +138,8 @@ def exposed_api(postgres):
     yield start
     for process in reversed(started):
         process.stop()
+        if isinstance(process, LiveServer):
+            process.files_remove()
 
 
 class SlowClients:
