@@ -120,12 +120,7 @@ class ManagedProcess:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        _group_stopped(self.process, 20)
 
     def files_remove(self) -> None:
         """After the last stop: its metrics directory (the log stays, for a failure's report)."""
@@ -372,6 +367,18 @@ class RabbitMQServer:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
+def _group_stopped(process: subprocess.Popen | None, timeout: float) -> None:
+    """A process started in its own group, ended: SIGTERM to the group, SIGKILL after
+    `timeout` seconds."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def nginx_binary() -> str | None:
     """The nginx executable (Debian installs it in /usr/sbin, not always on a user's PATH)."""
     return shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
@@ -425,13 +432,7 @@ class NginxProxy:
         raise RuntimeError(f"nginx did not listen in 10 s:\n{self.log.read_text()[-5000:]}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        _group_stopped(self.process, 10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -509,11 +510,5 @@ class PrometheusServer:
         )
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        _group_stopped(self.process, 20)
         shutil.rmtree(self.dir, ignore_errors=True)
